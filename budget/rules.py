@@ -1,0 +1,261 @@
+"""The money rules of Art. 3, as pure functions on Decimal.
+
+No ORM, no request: services and selectors feed these functions plain
+figures, so every fee, cap and residual in the application is computed here
+and nowhere else (see DESIGN.md, "Money rules").
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+
+from core.formati import data_it, euro, percentuale
+
+CENT = Decimal("0.01")
+CENTO = Decimal("100")
+ZERO = Decimal("0.00")
+# A sanity limit on one amount: above it the input is a typo, not a service.
+IMPORTO_MASSIMO = Decimal("9999999.99")
+
+
+def arrotonda(valore: Decimal) -> Decimal:
+    """Round to the cent, half up (1,50 x 3% = 0,045 -> 0,05)."""
+    return valore.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def quota_amministrativa(valore: Decimal, aliquota: Decimal) -> Decimal:
+    """Rule 1: the fee on one prestazione, computed on its own value."""
+    return arrotonda(valore * aliquota / CENTO)
+
+
+def scorporo_iva(lordo: Decimal, aliquota_iva: Decimal) -> tuple[Decimal, Decimal]:
+    """Gross amounts include VAT: net = gross / (1 + rate), VAT = gross - net."""
+    netto = arrotonda(lordo / (1 + aliquota_iva / CENTO))
+    return netto, lordo - netto
+
+
+def valore_massimo(disponibile: Decimal, aliquota: Decimal) -> Decimal:
+    """The largest value V whose V + fee(V) fits in `disponibile`.
+
+    13.000,00 at 3% gives 12.621,36 (DESIGN.md, worked example).
+    """
+    if disponibile <= 0:
+        return ZERO
+    valore = (disponibile / (1 + aliquota / CENTO)).quantize(CENT, rounding=ROUND_DOWN)
+    while valore + CENT + quota_amministrativa(valore + CENT, aliquota) <= disponibile:
+        valore += CENT
+    while valore > 0 and valore + quota_amministrativa(valore, aliquota) > disponibile:
+        valore -= CENT
+    return valore
+
+
+def errori_importo(valore: Decimal) -> list[str]:
+    """Why an amount cannot be a prestazione's value (empty when it can)."""
+    if not valore.is_finite():
+        return ["L'importo non è un numero."]
+    if valore <= 0:
+        return [f"L'importo deve essere maggiore di zero (indicato {euro(valore)})."]
+    if valore.as_tuple().exponent < -2:
+        return ["L'importo ha più di due decimali: indicarlo al centesimo."]
+    if valore > IMPORTO_MASSIMO:
+        return [
+            f"L'importo {euro(valore)} supera il massimo ammesso per una singola prestazione "
+            f"({euro(IMPORTO_MASSIMO)}): verificare che non sia un errore di battitura."
+        ]
+    return []
+
+
+@dataclass(frozen=True)
+class SaldoTranche:
+    """What a tranche holds and what is charged to it."""
+
+    etichetta: str
+    importo: Decimal
+    valore: Decimal = ZERO  # sum of the prestazioni's values (design work excluded)
+    quote: Decimal = ZERO  # sum of their administrative fees
+    progettazione: Decimal = ZERO  # quota progettazione charged to the tranche
+
+    @property
+    def utilizzato(self) -> Decimal:
+        return self.valore + self.quote + self.progettazione
+
+
+@dataclass(frozen=True)
+class Addebito:
+    """What one prestazione charges to the tranche at index `tranche`."""
+
+    tranche: int
+    valore: Decimal
+    aliquota: Decimal
+    quota: Decimal
+    progettazione: bool
+
+    @property
+    def totale(self) -> Decimal:
+        return self.valore + self.quota
+
+
+def addebito(*, tranche: int, valore: Decimal, aliquota: Decimal, progettazione: bool) -> Addebito:
+    """The charge of a prestazione. Design work carries no fee (rule 1)."""
+    if progettazione:
+        return Addebito(tranche, valore, ZERO, ZERO, True)
+    return Addebito(tranche, valore, aliquota, quota_amministrativa(valore, aliquota), False)
+
+
+@dataclass(frozen=True)
+class Violazione:
+    regola: str
+    campo: str | None
+    messaggio: str
+
+
+def applica(
+    saldi: Sequence[SaldoTranche], voce: Addebito, segno: int = 1
+) -> tuple[SaldoTranche, ...]:
+    """The balances after adding (segno=1) or removing (segno=-1) one charge."""
+    risultato = list(saldi)
+    saldo = risultato[voce.tranche]
+    if voce.progettazione:
+        saldo = replace(saldo, progettazione=saldo.progettazione + segno * voce.valore)
+    else:
+        saldo = replace(
+            saldo, valore=saldo.valore + segno * voce.valore, quote=saldo.quote + segno * voce.quota
+        )
+    risultato[voce.tranche] = saldo
+    return tuple(risultato)
+
+
+def disponibili(saldi: Sequence[SaldoTranche], riporto_residui: bool) -> list[Decimal]:
+    """Rule 3: how much more each tranche can take.
+
+    Without carry-over each tranche stands alone. With it, money left in a
+    tranche moves forward, never back: what is charged up to any tranche
+    must fit in what was granted up to it, so a charge to tranche k is
+    bounded by the tightest cumulative margin from k onwards.
+    """
+    if not riporto_residui:
+        return [s.importo - s.utilizzato for s in saldi]
+    margini = []
+    concesso = utilizzato = ZERO
+    for saldo in saldi:
+        concesso += saldo.importo
+        utilizzato += saldo.utilizzato
+        margini.append(concesso - utilizzato)
+    return [min(margini[k:]) for k in range(len(saldi))]
+
+
+def progettazione_utilizzata(saldi: Sequence[SaldoTranche]) -> Decimal:
+    return sum((s.progettazione for s in saldi), ZERO)
+
+
+def verifica_addebito(
+    saldi: Sequence[SaldoTranche],
+    nuovo: Addebito,
+    *,
+    tetto_progettazione: Decimal,
+    riporto_residui: bool,
+    precedente: Addebito | None = None,
+) -> list[Violazione]:
+    """Rules 2 and 3 for a new charge, or for an edited one (`precedente` is
+    what the prestazione charged before the edit)."""
+    base = applica(saldi, precedente, -1) if precedente else tuple(saldi)
+    violazioni = []
+    saldo = base[nuovo.tranche]
+    disponibile = disponibili(base, riporto_residui)[nuovo.tranche]
+    if nuovo.totale > disponibile:
+        if nuovo.progettazione:
+            cosa = f"la quota progettazione addebita {euro(nuovo.totale)}"
+        else:
+            cosa = (
+                f"la prestazione addebita {euro(nuovo.totale)} (valore {euro(nuovo.valore)} + "
+                f"quota amministrativa {percentuale(nuovo.aliquota)} {euro(nuovo.quota)})"
+            )
+        residuo = max(disponibile, ZERO)
+        massimo = residuo if nuovo.progettazione else valore_massimo(residuo, nuovo.aliquota)
+        riporto = " compresi i residui riportati," if riporto_residui else ""
+        violazioni.append(
+            Violazione(
+                "capienza_tranche",
+                "importo",
+                f"Capienza della tranche «{saldo.etichetta}» superata: {cosa}, ma della "
+                f"tranche di {euro(saldo.importo)} restano disponibili{riporto} "
+                f"{euro(residuo)}. Valore massimo registrabile: {euro(massimo)}.",
+            )
+        )
+    if nuovo.progettazione:
+        utilizzata = progettazione_utilizzata(base)
+        if utilizzata + nuovo.valore > tetto_progettazione:
+            residuo = max(tetto_progettazione - utilizzata, ZERO)
+            violazioni.append(
+                Violazione(
+                    "tetto_progettazione",
+                    "importo",
+                    f"Tetto della quota progettazione superato: richiesti {euro(nuovo.valore)}, "
+                    f"ma dei {euro(tetto_progettazione)} previsti per l'intero accordo ne sono "
+                    f"già utilizzati {euro(utilizzata)}; restano {euro(residuo)}.",
+                )
+            )
+    return violazioni
+
+
+def verifica_saldi(
+    saldi: Sequence[SaldoTranche], *, tetto_progettazione: Decimal, riporto_residui: bool
+) -> list[Violazione]:
+    """Rules 2 and 3 on a whole agreement: used when the Comune edits a
+    tranche amount, the design cap or the carry-over switch."""
+    violazioni = []
+    for saldo, disponibile in zip(saldi, disponibili(saldi, riporto_residui), strict=True):
+        if disponibile < 0:
+            violazioni.append(
+                Violazione(
+                    "capienza_tranche",
+                    None,
+                    f"Capienza della tranche «{saldo.etichetta}» superata: sono già addebitati "
+                    f"{euro(saldo.utilizzato)} su {euro(saldo.importo)}, "
+                    f"{euro(-disponibile)} oltre il disponibile.",
+                )
+            )
+    utilizzata = progettazione_utilizzata(saldi)
+    if utilizzata > tetto_progettazione:
+        violazioni.append(
+            Violazione(
+                "tetto_progettazione",
+                "tetto_progettazione",
+                f"Tetto della quota progettazione superato: sono già utilizzati "
+                f"{euro(utilizzata)}, più del tetto di {euro(tetto_progettazione)}.",
+            )
+        )
+    return violazioni
+
+
+def verifica_data(
+    giorno: date,
+    *,
+    tranche: str,
+    inizio_tranche: date,
+    fine_tranche: date,
+    inizio_accordo: date,
+    fine_accordo: date,
+) -> list[Violazione]:
+    """Rule 4: a prestazione's date lies in its tranche and in the agreement."""
+    violazioni = []
+    if not inizio_accordo <= giorno <= fine_accordo:
+        violazioni.append(
+            Violazione(
+                "date",
+                "data",
+                f"La data {data_it(giorno)} è fuori dalla durata dell'accordo "
+                f"({data_it(inizio_accordo)} - {data_it(fine_accordo)}).",
+            )
+        )
+    if not inizio_tranche <= giorno <= fine_tranche:
+        violazioni.append(
+            Violazione(
+                "date",
+                "data",
+                f"La data {data_it(giorno)} è fuori dal periodo della tranche «{tranche}» "
+                f"({data_it(inizio_tranche)} - {data_it(fine_tranche)}).",
+            )
+        )
+    return violazioni

@@ -1,0 +1,175 @@
+"""Reads of the budget: the figures every page, command and report shows.
+
+Each function runs a fixed number of queries whatever the number of
+prestazioni, and returns plain dataclasses; the arithmetic is budget.rules.
+"""
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import DecimalField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from accordo.models import Accordo
+from budget import rules
+from budget.models import TipoPrestazione, Tranche
+
+_IMPORTO = DecimalField(max_digits=14, decimal_places=2)
+TIPI_CON_QUOTA = [t for t in TipoPrestazione.values if t != TipoPrestazione.PROGETTAZIONE]
+
+
+def _somma(campo: str, filtro: Q) -> Coalesce:
+    return Coalesce(Sum(campo, filter=filtro), Value(rules.ZERO), output_field=_IMPORTO)
+
+
+def tranche_con_saldi(tranche: QuerySet[Tranche]) -> QuerySet[Tranche]:
+    """Tranches annotated with what is charged to them, in one query."""
+    progettazione = Q(prestazioni__tipo=TipoPrestazione.PROGETTAZIONE)
+    servizi = Q(prestazioni__tipo__in=TIPI_CON_QUOTA)
+    return tranche.annotate(
+        somma_valore=_somma("prestazioni__importo", servizi),
+        somma_quote=_somma("prestazioni__quota_amministrativa", servizi),
+        somma_progettazione=_somma("prestazioni__importo", progettazione),
+    ).order_by("accordo_id", "data_inizio", "pk")
+
+
+def saldo(tranche: Tranche) -> rules.SaldoTranche:
+    """The rules' view of an annotated tranche (see tranche_con_saldi)."""
+    return rules.SaldoTranche(
+        etichetta=tranche.etichetta,
+        importo=tranche.importo,
+        valore=tranche.somma_valore,
+        quote=tranche.somma_quote,
+        progettazione=tranche.somma_progettazione,
+    )
+
+
+@dataclass(frozen=True)
+class RigaTranche:
+    id: int
+    etichetta: str
+    data_inizio: date
+    data_fine: date
+    importo: Decimal
+    valore_prestazioni: Decimal
+    quote_amministrative: Decimal
+    quota_progettazione: Decimal
+    utilizzato: Decimal
+    disponibile: Decimal
+    nota: str
+
+    @property
+    def percentuale_utilizzata(self) -> Decimal:
+        if not self.importo:
+            return rules.ZERO
+        return (self.utilizzato * 100 / self.importo).quantize(Decimal("0.1"))
+
+
+@dataclass(frozen=True)
+class RigaProgettazione:
+    tetto: Decimal
+    utilizzato: Decimal
+    disponibile: Decimal
+
+
+@dataclass(frozen=True)
+class Totali:
+    importo: Decimal
+    valore_prestazioni: Decimal
+    quote_amministrative: Decimal
+    quota_progettazione: Decimal
+    utilizzato: Decimal
+    disponibile: Decimal
+
+
+@dataclass(frozen=True)
+class StatoBudget:
+    accordo_id: int
+    titolo: str
+    data_inizio: date
+    data_fine: date
+    aliquota_quota_amministrativa: Decimal
+    aliquota_iva: Decimal
+    riporto_residui: bool
+    tranche: tuple[RigaTranche, ...]
+    progettazione: RigaProgettazione
+    totale: Totali
+
+    def as_json(self) -> dict:
+        """Plain JSON types: amounts as strings with two decimals, dates ISO."""
+        return _json(asdict(self))
+
+
+def _json(valore):
+    if isinstance(valore, dict):
+        return {chiave: _json(v) for chiave, v in valore.items()}
+    if isinstance(valore, list | tuple):
+        return [_json(v) for v in valore]
+    if isinstance(valore, Decimal):
+        return f"{valore:.2f}"
+    if isinstance(valore, date):
+        return valore.isoformat()
+    return valore
+
+
+def _stato(accordo: Accordo, tranche: list[Tranche]) -> StatoBudget:
+    saldi = [saldo(t) for t in tranche]
+    disponibili = rules.disponibili(saldi, accordo.riporto_residui)
+    righe = tuple(
+        RigaTranche(
+            id=t.pk,
+            etichetta=t.etichetta,
+            data_inizio=t.data_inizio,
+            data_fine=t.data_fine,
+            importo=s.importo,
+            valore_prestazioni=s.valore,
+            quote_amministrative=s.quote,
+            quota_progettazione=s.progettazione,
+            utilizzato=s.utilizzato,
+            disponibile=d,
+            nota=t.nota,
+        )
+        for t, s, d in zip(tranche, saldi, disponibili, strict=True)
+    )
+    usata = rules.progettazione_utilizzata(saldi)
+    zero = rules.ZERO
+    totale_importo = sum((r.importo for r in righe), zero)
+    totale_utilizzato = sum((r.utilizzato for r in righe), zero)
+    return StatoBudget(
+        accordo_id=accordo.pk,
+        titolo=accordo.titolo,
+        data_inizio=accordo.data_inizio,
+        data_fine=accordo.data_fine,
+        aliquota_quota_amministrativa=accordo.aliquota_quota_amministrativa,
+        aliquota_iva=accordo.aliquota_iva,
+        riporto_residui=accordo.riporto_residui,
+        tranche=righe,
+        progettazione=RigaProgettazione(
+            tetto=accordo.tetto_progettazione,
+            utilizzato=usata,
+            disponibile=accordo.tetto_progettazione - usata,
+        ),
+        totale=Totali(
+            importo=totale_importo,
+            valore_prestazioni=sum((r.valore_prestazioni for r in righe), zero),
+            quote_amministrative=sum((r.quote_amministrative for r in righe), zero),
+            quota_progettazione=usata,
+            utilizzato=totale_utilizzato,
+            disponibile=totale_importo - totale_utilizzato,
+        ),
+    )
+
+
+def stati_budget(accordi: Iterable[Accordo] | QuerySet[Accordo]) -> list[StatoBudget]:
+    """The budget of several agreements in two queries."""
+    accordi = list(accordi)
+    per_accordo: dict[int, list[Tranche]] = {a.pk: [] for a in accordi}
+    for t in tranche_con_saldi(Tranche.objects.filter(accordo_id__in=per_accordo)):
+        per_accordo[t.accordo_id].append(t)
+    return [_stato(a, per_accordo[a.pk]) for a in accordi]
+
+
+def stato_budget(accordo: Accordo) -> StatoBudget:
+    return stati_budget([accordo])[0]

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "core"
+    verbose_name = _("Utenti e impostazioni")
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from core.ruoli import sincronizza_gruppi
+
+        # Groups and their permissions are configuration, kept in code
+        # (core/ruoli.py) and re-applied after every migrate so a new model's
+        # permissions reach the right role without a manual step.
+        post_migrate.connect(sincronizza_gruppi, sender=self)

@@ -1,0 +1,57 @@
+"""The roles of DESIGN.md as Django groups with model permissions.
+
+Row-level limits (which agreement, which cooperative) are applied on top of
+these by each app's access helpers.
+"""
+
+from django.contrib.auth.models import Group, Permission
+
+from core.models import Ruolo
+
+GRUPPI: dict[str, dict[str, tuple[str, ...]]] = {
+    # The Comune sets up the agreement and its money rules and reads the rest.
+    Ruolo.COMUNE.label: {
+        "accordo.ente": ("view", "add", "change"),
+        "accordo.accordo": ("view", "add", "change"),
+        "accordo.obiettivo": ("view", "add", "change", "delete"),
+        "budget.tranche": ("view", "add", "change"),
+        "budget.prestazione": ("view",),
+    },
+    # The Consorzio activates prestazioni with suppliers.
+    Ruolo.CONSORZIO.label: {
+        "accordo.ente": ("view", "add", "change"),
+        "accordo.accordo": ("view",),
+        "accordo.obiettivo": ("view",),
+        "budget.tranche": ("view",),
+        "budget.prestazione": ("view", "add", "change", "delete"),
+    },
+    # Cooperatives work on their laboratories' pages, not in the admin.
+    Ruolo.COOPERATIVA.label: {},
+}
+
+
+def permessi(etichette: dict[str, tuple[str, ...]]) -> list[Permission]:
+    risultato = []
+    for modello_completo, azioni in etichette.items():
+        app_label, modello = modello_completo.split(".")
+        codici = [f"{azione}_{modello}" for azione in azioni]
+        risultato.extend(
+            Permission.objects.filter(
+                content_type__app_label=app_label,
+                content_type__model=modello,
+                codename__in=codici,
+            )
+        )
+    return risultato
+
+
+def sincronizza_gruppi(**kwargs) -> None:
+    for nome, etichette in GRUPPI.items():
+        gruppo, _creato = Group.objects.get_or_create(name=nome)
+        gruppo.permissions.set(permessi(etichette))
+
+
+def gruppo_per_ruolo(ruolo: str) -> Group | None:
+    if ruolo not in (Ruolo.COMUNE, Ruolo.CONSORZIO, Ruolo.COOPERATIVA):
+        return None
+    return Group.objects.get(name=Ruolo(ruolo).label)
