@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# Everything CI checks, in order: system packages, virtualenv, ruff, the test
+# suite on SQLite, then the same suite on a throw-away PostgreSQL server.
+#
+#   scripts/test.sh [pytest arguments]     e.g. scripts/test.sh -k rules
+#
+#   SKIP_APT=1  do not install missing system packages
+#   SKIP_PG=1   skip the PostgreSQL phase
+#
+# Exits non-zero as soon as a phase fails.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+PYTEST_ARGS=("$@")
+PG_DIR=""
+PG_BIN=""
+PG_STARTED=0
+
+header() { printf '\n== %s ==\n' "$*"; }
+warn() { printf 'WARNING: %s\n' "$*" >&2; }
+die() {
+    printf 'ERROR: %s\n' "$*" >&2
+    exit 1
+}
+is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# Newest installed PostgreSQL, e.g. /usr/lib/postgresql/16/bin (empty if none).
+newest_pg_bin() {
+    local dir
+    dir=$(compgen -G '/usr/lib/postgresql/*/bin/initdb' | sort -V | tail -n 1 || true)
+    [ -n "$dir" ] && dirname "$dir"
+    return 0
+}
+
+# initdb refuses to run as root: the server runs as the postgres OS user then.
+# Run from the server's own directory, which that user can read.
+as_pg() {
+    if is_root; then
+        (cd "$PG_DIR" && runuser -u postgres -- "$@")
+    else
+        (cd "$PG_DIR" && "$@")
+    fi
+}
+
+cleanup() {
+    local rc=$?
+    if [ "$PG_STARTED" -eq 1 ]; then
+        as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1 ||
+            warn "could not stop the PostgreSQL server in $PG_DIR"
+    fi
+    if [ -n "$PG_DIR" ]; then
+        rm -rf "$PG_DIR"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# pytest with the test settings; DATABASE_URL comes from the caller (unset
+# means SQLite). Exit code 5 (nothing collected) is a failure: the suite
+# must exist.
+run_pytest() {
+    local label=$1 rc=0
+    DJANGO_SETTINGS_MODULE=config.settings.test \
+        .venv/bin/pytest -q -p no:cacheprovider ${PYTEST_ARGS[@]+"${PYTEST_ARGS[@]}"} || rc=$?
+    case $rc in
+        0) ;;
+        5) die "pytest on $label collected no tests: the test suite must exist." ;;
+        *)
+            printf 'ERROR: pytest on %s failed (exit code %s).\n' "$label" "$rc" >&2
+            exit "$rc"
+            ;;
+    esac
+}
+
+# True while another apt/dpkg process holds (or is about to take) the locks.
+apt_busy() {
+    command -v pgrep >/dev/null || return 1
+    local name
+    for name in apt apt-get dpkg unattended-upgr; do
+        pgrep -x "$name" >/dev/null && return 0
+    done
+    return 1
+}
+
+# Wait (at most 10 minutes) for another apt/dpkg run to finish.
+wait_for_apt() {
+    local waited=0
+    while apt_busy; do
+        [ "$waited" -eq 0 ] && echo "Waiting for another apt/dpkg process to finish..."
+        [ "$waited" -ge 600 ] && die "apt/dpkg still busy after 10 minutes."
+        sleep 5
+        waited=$((waited + 5))
+    done
+}
+
+# --- a. system packages ------------------------------------------------------
+missing=()
+[ -n "$(newest_pg_bin)" ] || missing+=(postgresql)
+command -v pdftoppm >/dev/null || missing+=(poppler-utils)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+
+if [ ${#missing[@]} -gt 0 ]; then
+    header "system packages: ${missing[*]}"
+    if [ "${SKIP_APT:-0}" = 1 ]; then
+        warn "SKIP_APT=1: not installing ${missing[*]}; tests that need them will skip."
+    elif ! is_root; then
+        warn "not root: cannot install ${missing[*]}; tests that need them will skip."
+    else
+        export DEBIAN_FRONTEND=noninteractive
+        wait_for_apt
+        apt-get -o DPkg::Lock::Timeout=600 update -qq
+        apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}"
+    fi
+fi
+
+# --- b. virtualenv -----------------------------------------------------------
+header "virtualenv"
+make --no-print-directory venv
+
+# --- c. lint -----------------------------------------------------------------
+header "ruff check"
+.venv/bin/ruff check .
+header "ruff format --check"
+.venv/bin/ruff format --check .
+
+# --- d. tests on SQLite ------------------------------------------------------
+unset DATABASE_URL
+header "pytest on SQLite"
+run_pytest SQLite
+
+# --- e. tests on PostgreSQL --------------------------------------------------
+if [ "${SKIP_PG:-0}" = 1 ]; then
+    header "pytest on PostgreSQL: skipped (SKIP_PG=1)"
+    exit 0
+fi
+
+PG_BIN=$(newest_pg_bin)
+if [ -z "$PG_BIN" ]; then
+    # As root we just tried to install it, so its absence is an error.
+    is_root && die "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb)."
+    warn "PostgreSQL is not installed: skipping the PostgreSQL phase."
+    exit 0
+fi
+if is_root && ! id postgres >/dev/null 2>&1; then
+    die "running as root but there is no 'postgres' OS user to run the server."
+fi
+
+PG_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pgtest.XXXXXX")
+mkdir "$PG_DIR/sock"
+if is_root; then
+    chown -R postgres: "$PG_DIR"
+fi
+
+header "PostgreSQL $(basename "$(dirname "$PG_BIN")") on 127.0.0.1:$PG_PORT"
+initdb_opts=(-D "$PG_DIR/data" -U postgres --auth=trust -E UTF8)
+if ! as_pg "$PG_BIN/initdb" "${initdb_opts[@]}" --locale=C.UTF-8 >"$PG_DIR/initdb.log" 2>&1; then
+    echo "initdb with locale C.UTF-8 failed; retrying with locale C."
+    as_pg rm -rf "$PG_DIR/data"
+    if ! as_pg "$PG_BIN/initdb" "${initdb_opts[@]}" --locale=C >"$PG_DIR/initdb.log" 2>&1; then
+        cat "$PG_DIR/initdb.log" >&2
+        die "initdb failed."
+    fi
+fi
+
+PG_STARTED=1 # from here on, cleanup tries to stop the server
+if ! as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w start \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR/sock -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    >/dev/null; then
+    cat "$PG_DIR/log" >&2 || true
+    die "the PostgreSQL server did not start."
+fi
+
+# pytest-django creates (and drops) the test_postgres database itself.
+export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+header "pytest on PostgreSQL"
+run_pytest PostgreSQL
+
+header "all checks passed"
