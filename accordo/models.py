@@ -187,6 +187,15 @@ class Accordo(models.Model):
             "Attivare solo se l'accordo lo prevede."
         ),
     )
+    giorni_modifica_sessioni = models.PositiveSmallIntegerField(
+        _("giorni per modificare una sessione"),
+        default=7,
+        validators=[MaxValueValidator(365)],
+        help_text=_(
+            "Per quanti giorni dopo una sessione la cooperativa può ancora correggerla o "
+            "cancellarla. Il Consorzio può correggerla anche dopo."
+        ),
+    )
     note = models.TextField(_("note"), blank=True)
 
     history = HistoricalRecords()

@@ -114,6 +114,15 @@ class Prestazione(models.Model):
         related_name="prestazioni",
         help_text=_("Obbligatorio, tranne che per la quota progettazione."),
     )
+    laboratorio = models.ForeignKey(
+        "laboratori.Laboratorio",
+        verbose_name=_("laboratorio"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="prestazioni",
+        help_text=_("Il laboratorio a cui la spesa si riferisce, se uno solo."),
+    )
     descrizione = models.CharField(_("descrizione"), max_length=500)
     data = models.DateField(_("data"))
     importo = models.DecimalField(

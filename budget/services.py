@@ -111,6 +111,8 @@ def _errori_prestazione_bloccata(prestazione: Prestazione) -> Errori:
         errori[campo].extend(messaggi)
     if not prestazione.progettazione and prestazione.fornitore_id is None:
         _aggiungi(errori, "fornitore", "Indicare il fornitore della prestazione.")
+    if prestazione.laboratorio_id and prestazione.laboratorio.accordo_id != accordo.pk:
+        _aggiungi(errori, "laboratorio", "Il laboratorio indicato appartiene a un altro accordo.")
     if prestazione.data is not None:
         for violazione in rules.verifica_data(
             prestazione.data,
@@ -177,6 +179,7 @@ def prestazione_create(
     data: date,
     importo: Decimal,
     fornitore=None,
+    laboratorio=None,
     numero_documento: str = "",
     data_documento: date | None = None,
     documento=None,
@@ -189,6 +192,7 @@ def prestazione_create(
         data=data,
         importo=importo,
         fornitore=fornitore,
+        laboratorio=laboratorio,
         numero_documento=numero_documento,
         data_documento=data_documento,
     )

@@ -1,13 +1,18 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from core import views as core_views
 
 admin.site.site_header = "Accordi di collaborazione con il Terzo Settore"
 admin.site.site_title = "Accordi Terzo Settore"
 admin.site.index_title = "Gestione degli accordi"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("", core_views.home, name="home"),
+    path("accesso/", auth_views.LoginView.as_view(), name="login"),
+    path("esci/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("budget/", include("budget.urls")),
+    path("laboratori/", include("laboratori.urls")),
 ]

@@ -46,6 +46,14 @@ def permessi(etichette: dict[str, tuple[str, ...]]) -> list[Permission]:
 
 
 def sincronizza_gruppi(**kwargs) -> None:
+    # post_migrate reaches core before the apps listed after it, whose
+    # permissions would not exist yet on a fresh database: create them first.
+    from django.apps import apps as app_registry
+    from django.contrib.auth.management import create_permissions
+
+    using = kwargs.get("using", "default")
+    for app_config in app_registry.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=using)
     for nome, etichette in GRUPPI.items():
         gruppo, _creato = Group.objects.get_or_create(name=nome)
         gruppo.permissions.set(permessi(etichette))

@@ -20,6 +20,7 @@ from budget import services
 from budget.models import Prestazione, Tranche
 from core.models import Utente
 from core.ruoli import gruppo_per_ruolo
+from laboratori.demo import crea_laboratori
 
 COOPERATIVE = [
     ("Solco Cremona Edu Società Cooperativa Sociale", "01523400198", "Via del Sale 40/E"),
@@ -35,143 +36,32 @@ FORNITORI = [
     ("Studio Educativo Po S.r.l.", "fornitore", "02290100193"),
 ]
 
-# (date, kind, supplier index in FORNITORI or a cooperative name, description, value)
+# (date, kind, supplier index in FORNITORI or a cooperative name, description, value,
+#  laboratorio title or None)
+# fmt: off
 PRESTAZIONI = [
-    (
-        date(2024, 9, 10),
-        "progettazione",
-        None,
-        "Mappatura dell'offerta educativa per adolescenti e incontri di rete con scuole e servizi",
-        "1200.00",
-    ),
-    (
-        date(2024, 9, 23),
-        "personale_interno",
-        "Solco Cremona Edu",
-        "Educatori per l'avvio del doposcuola Civico 81 (settembre)",
-        "1450.00",
-    ),
-    (
-        date(2024, 10, 4),
-        "beni_consumo",
-        1,
-        "Legname, colle e minuteria per il laboratorio di falegnameria",
-        "612.40",
-    ),
-    (
-        date(2024, 10, 15),
-        "personale_esterno",
-        0,
-        "Conduzione della ciclofficina da parte di volontari esperti (ottobre-novembre)",
-        "980.00",
-    ),
-    (
-        date(2024, 10, 28),
-        "personale_interno",
-        "Solco Young",
-        "Educativa territoriale: uscite serali nei quartieri (ottobre)",
-        "1620.00",
-    ),
-    (
-        date(2024, 11, 8),
-        "beni_consumo",
-        2,
-        "Materiale didattico e di cancelleria per il doposcuola",
-        "318.75",
-    ),
-    (
-        date(2024, 11, 20),
-        "servizi",
-        3,
-        "Trasporto dei ragazzi all'uscita didattica al museo del violino",
-        "420.00",
-    ),
-    (
-        date(2024, 11, 29),
-        "progettazione",
-        None,
-        "Tavoli di co-progettazione con il Servizio Tutela Minori e Spazio A.Gio",
-        "800.00",
-    ),
-    (
-        date(2024, 12, 6),
-        "beneficiari",
-        None,
-        "Iscrizioni a corsi sportivi per ragazzi segnalati dai servizi",
-        "540.00",
-    ),
-    (
-        date(2024, 12, 18),
-        "personale_interno",
-        "Solco06",
-        "Laboratorio di cucina e autonomia: educatore (dicembre)",
-        "760.00",
-    ),
-    (
-        date(2025, 1, 20),
-        "progettazione",
-        None,
-        "Programmazione 2025 dei percorsi laboratoriali con la rete territoriale",
-        "1500.00",
-    ),
-    (
-        date(2025, 2, 12),
-        "personale_interno",
-        "Solco Cremona Edu",
-        "Educatori del doposcuola Civico 81 (gennaio-febbraio)",
-        "2350.00",
-    ),
-    (
-        date(2025, 3, 5),
-        "beni_consumo",
-        1,
-        "Attrezzi e materiali per la falegnameria (secondo modulo)",
-        "845.90",
-    ),
-    (
-        date(2025, 3, 26),
-        "personale_esterno",
-        0,
-        "Ciclofficina: istruttori di meccanica della bicicletta (primavera)",
-        "1380.00",
-    ),
-    (
-        date(2025, 4, 16),
-        "personale_interno",
-        "Solco Young",
-        "Educativa territoriale: presidio dei parchi (marzo-aprile)",
-        "2180.00",
-    ),
-    (date(2025, 5, 21), "servizi", 4, "Supervisione pedagogica dell'équipe educativa", "960.00"),
-    (
-        date(2025, 6, 30),
-        "personale_interno",
-        "Solco06",
-        "Centro estivo per preadolescenti: educatori (giugno)",
-        "2900.00",
-    ),
-    (
-        date(2025, 7, 15),
-        "beneficiari",
-        None,
-        "Contributi per la partecipazione ai campi estivi",
-        "1250.00",
-    ),
-    (
-        date(2025, 9, 18),
-        "progettazione",
-        None,
-        "Attivazione delle associazioni sportive e culturali del territorio",
-        "1000.00",
-    ),
-    (
-        date(2025, 10, 9),
-        "personale_interno",
-        "Solco Cremona Edu",
-        "Educatori del doposcuola Civico 81 (settembre-ottobre)",
-        "2280.00",
-    ),
+    (date(2024, 9, 10), "progettazione", None, "Mappatura dell'offerta educativa per adolescenti e incontri di rete con scuole e servizi", "1200.00", None),
+    (date(2024, 9, 23), "personale_interno", "Solco Cremona Edu", "Educatori per l'avvio del doposcuola Civico 81 (settembre)", "1450.00", "Doposcuola Civico 81"),
+    (date(2024, 10, 4), "beni_consumo", 1, "Legname, colle e minuteria per il laboratorio di falegnameria", "612.40", "Falegnameria creativa"),
+    (date(2024, 10, 15), "personale_esterno", 0, "Conduzione della ciclofficina da parte di volontari esperti (ottobre-novembre)", "980.00", "Ciclofficina Civico 81"),
+    (date(2024, 10, 28), "personale_interno", "Solco Young", "Educativa territoriale: uscite serali nei quartieri (ottobre)", "1620.00", "Educativa territoriale nei quartieri"),
+    (date(2024, 11, 8), "beni_consumo", 2, "Materiale didattico e di cancelleria per il doposcuola", "318.75", "Doposcuola Civico 81"),
+    (date(2024, 11, 20), "servizi", 3, "Trasporto dei ragazzi all'uscita didattica al museo del violino", "420.00", None),
+    (date(2024, 11, 29), "progettazione", None, "Tavoli di co-progettazione con il Servizio Tutela Minori e Spazio A.Gio", "800.00", None),
+    (date(2024, 12, 6), "beneficiari", None, "Iscrizioni a corsi sportivi per ragazzi segnalati dai servizi", "540.00", None),
+    (date(2024, 12, 18), "personale_interno", "Solco06", "Laboratorio di cucina e autonomia: educatore (dicembre)", "760.00", "Cucina e autonomia"),
+    (date(2025, 1, 20), "progettazione", None, "Programmazione 2025 dei percorsi laboratoriali con la rete territoriale", "1500.00", None),
+    (date(2025, 2, 12), "personale_interno", "Solco Cremona Edu", "Educatori del doposcuola Civico 81 (gennaio-febbraio)", "2350.00", "Doposcuola Civico 81"),
+    (date(2025, 3, 5), "beni_consumo", 1, "Attrezzi e materiali per la falegnameria (secondo modulo)", "845.90", "Falegnameria creativa"),
+    (date(2025, 3, 26), "personale_esterno", 0, "Ciclofficina: istruttori di meccanica della bicicletta (primavera)", "1380.00", "Ciclofficina Civico 81"),
+    (date(2025, 4, 16), "personale_interno", "Solco Young", "Educativa territoriale: presidio dei parchi (marzo-aprile)", "2180.00", "Educativa territoriale nei quartieri"),
+    (date(2025, 5, 21), "servizi", 4, "Supervisione pedagogica dell'équipe educativa", "960.00", None),
+    (date(2025, 6, 30), "personale_interno", "Solco06", "Centro estivo per preadolescenti: educatori (giugno)", "2900.00", "Centro estivo preadolescenti"),
+    (date(2025, 7, 15), "beneficiari", None, "Contributi per la partecipazione ai campi estivi", "1250.00", "Centro estivo preadolescenti"),
+    (date(2025, 9, 18), "progettazione", None, "Attivazione delle associazioni sportive e culturali del territorio", "1000.00", None),
+    (date(2025, 10, 9), "personale_interno", "Solco Cremona Edu", "Educatori del doposcuola Civico 81 (settembre-ottobre)", "2280.00", "Doposcuola Civico 81"),
 ]
+# fmt: on
 
 UTENTI = [
     # (username, first name, last name, ente key, staff)
@@ -190,7 +80,13 @@ class Command(BaseCommand):
             call_command("carica_accordo", stdout=self.stdout)
         with transaction.atomic():
             enti = self._enti()
-            create = self._prestazioni(enti)
+            laboratori, sessioni = crea_laboratori(
+                Accordo.objects.get(titolo=cremona.ACCORDO["titolo"]), enti
+            )
+            create = self._prestazioni(enti, laboratori)
+        self.stdout.write(
+            f"Laboratori: {len(laboratori)}; sessioni dimostrative create: {sessioni}."
+        )
         self.stdout.write(f"Prestazioni dimostrative create: {create}.")
         self._utenti(enti)
 
@@ -232,10 +128,10 @@ class Command(BaseCommand):
             ente.save()
         return ente
 
-    def _prestazioni(self, enti) -> int:
+    def _prestazioni(self, enti, laboratori) -> int:
         accordo = Accordo.objects.get(titolo=cremona.ACCORDO["titolo"])
         create = 0
-        for giorno, tipo, fornitore, descrizione, valore in PRESTAZIONI:
+        for giorno, tipo, fornitore, descrizione, valore, titolo_lab in PRESTAZIONI:
             tranche = services.tranche_per_data(accordo, giorno)
             if Prestazione.objects.filter(tranche=tranche, descrizione=descrizione).exists():
                 continue
@@ -250,6 +146,7 @@ class Command(BaseCommand):
                 descrizione=descrizione,
                 data=giorno,
                 importo=Decimal(valore),
+                laboratorio=laboratori.get(titolo_lab),
                 numero_documento=f"{giorno.year}/{len(descrizione) % 90 + 10}",
                 data_documento=giorno,
             )
