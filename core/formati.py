@@ -88,6 +88,12 @@ def parse_importo(testo: str) -> Decimal:
     except InvalidOperation as exc:  # pragma: no cover - the regex above guards it
         raise ImportoNonValido(f"«{testo}» non è un importo valido.") from exc
     if valore.as_tuple().exponent < -2:
+        if "," not in testo and re.match(r"^-?\d{1,3}\.\d{3}$", pulito):
+            # "1.234" may mean a thousand to an Italian eye: say how to write it.
+            raise ImportoNonValido(
+                f"«{testo}» ha più di due decimali: se indica le migliaia scrivere "
+                f"«{pulito.replace('.', '')},00» oppure «{pulito},00»."
+            )
         raise ImportoNonValido(
             f"«{testo}» ha più di due decimali: indicare l'importo al centesimo."
         )
