@@ -246,3 +246,30 @@ class Obiettivo(models.Model):
     def __str__(self):
         testo = self.testo if len(self.testo) <= 80 else self.testo[:77] + "..."
         return f"{self.numero}. {testo}"
+
+
+class PeriodoChiuso(models.Model):
+    """A period whose report was approved: its prestazioni and sessions can
+    no longer be created, changed or deleted.
+
+    Kept here, below budget and laboratori, so their services can check it
+    without depending on the reporting app that creates it.
+    """
+
+    accordo = models.ForeignKey(
+        Accordo, verbose_name=_("accordo"), on_delete=models.CASCADE, related_name="periodi_chiusi"
+    )
+    dal = models.DateField(_("dal"))
+    al = models.DateField(_("al"))
+    motivo = models.CharField(_("motivo"), max_length=300)
+    chiuso_il = models.DateTimeField(_("chiuso il"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("periodo chiuso")
+        verbose_name_plural = _("periodi chiusi")
+        ordering = ["accordo", "dal"]
+
+    def __str__(self):
+        return f"{data_it(self.dal)} - {data_it(self.al)}"

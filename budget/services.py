@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accordo.models import Accordo
+from accordo.periodi import errore_periodo_chiuso
 from budget import rules
 from budget.models import Prestazione, Tranche
 from budget.selectors import saldo, tranche_con_saldi
@@ -85,6 +86,12 @@ def _errori_prestazione_bloccata(prestazione: Prestazione) -> Errori:
         if precedente.tranche.accordo_id != accordo.pk:
             _aggiungi(errori, "tranche", "Una prestazione non può passare a un altro accordo.")
             return errori
+    chiuso = errore_periodo_chiuso(
+        accordo.pk, prestazione.data, precedente.data if precedente else None
+    )
+    if chiuso:
+        _aggiungi(errori, None, chiuso)
+        return errori
 
     if prestazione.progettazione:
         aliquota = rules.ZERO
@@ -210,6 +217,9 @@ def prestazione_update(*, prestazione: Prestazione, utente=None, **campi) -> Pre
 @transaction.atomic
 def prestazione_delete(*, prestazione: Prestazione, utente=None) -> None:
     _blocca_accordo(prestazione.tranche.accordo_id)
+    chiuso = errore_periodo_chiuso(prestazione.tranche.accordo_id, prestazione.data)
+    if chiuso:
+        raise ValidationError(chiuso)
     if utente is not None:
         prestazione._history_user = utente
     prestazione.delete()

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import DecimalField, F, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import F, QuerySet
 
 from accordo.models import Accordo, Obiettivo
 from budget.models import Prestazione
@@ -70,6 +69,7 @@ class RigaPresenza:
     fascia_eta: str
     genere: str
     servizio_inviante: str
+    data: date | None = None
 
 
 # Results
@@ -229,15 +229,33 @@ def calcola_indicatori(
     )
 
 
-def indicatori(
+@dataclass(frozen=True)
+class RigaCosto:
+    laboratorio_id: int
+    data: date
+    costo: Decimal
+
+
+@dataclass(frozen=True)
+class RigheAttivita:
+    """Everything the indicators are counted from, as plain rows."""
+
+    laboratori: list[RigaLaboratorio]
+    sessioni: list[RigaSessione]
+    presenze: list[RigaPresenza]
+    costi: list[RigaCosto]
+    obiettivi: list[tuple[int, int, str]]
+
+
+def leggi_attivita(
     accordo: Accordo,
     *,
     dal: date | None = None,
     al: date | None = None,
     laboratori: QuerySet[Laboratorio] | None = None,
-) -> Indicatori:
-    """Indicators of an agreement's laboratories (or of `laboratori`, e.g. the
-    ones a cooperative sees) over [dal, al], in six queries."""
+) -> RigheAttivita:
+    """Read the rows of an agreement's laboratories (or of `laboratori`, e.g.
+    the ones a cooperative sees) over [dal, al], in six queries."""
     labs_qs = (laboratori if laboratori is not None else Laboratorio.objects.all()).filter(
         accordo=accordo
     )
@@ -271,7 +289,7 @@ def indicatori(
     sessioni = [
         RigaSessione(**riga)
         for riga in Sessione.objects.filter(laboratorio_id__in=ids, **periodo)
-        .order_by()
+        .order_by("data", "ora_inizio", "pk")
         .values(
             "id",
             "laboratorio_id",
@@ -296,33 +314,63 @@ def indicatori(
             fascia_eta=F("partecipante__fascia_eta"),
             genere=F("partecipante__genere"),
             servizio_inviante=F("partecipante__servizio_inviante"),
+            data=F("sessione__data"),
         )
     ]
-    # SQLite sums decimals as floats: round back to the cent.
-    costi = {
-        riga["laboratorio_id"]: _arrotonda(Decimal(riga["costo"]))
-        for riga in Prestazione.objects.filter(laboratorio_id__in=ids, **periodo)
-        .order_by()
-        .values("laboratorio_id")
-        .annotate(
-            costo=Coalesce(
-                Sum(F("importo") + F("quota_amministrativa")),
-                ZERO,
-                output_field=DecimalField(max_digits=14, decimal_places=2),
-            )
+    costi = [
+        RigaCosto(laboratorio_id=lab_id, data=giorno, costo=importo + quota)
+        for lab_id, giorno, importo, quota in Prestazione.objects.filter(
+            laboratorio_id__in=ids, **periodo
         )
-    }
+        .order_by()
+        .values_list("laboratorio_id", "data", "importo", "quota_amministrativa")
+    ]
     obiettivi = list(
         Obiettivo.objects.filter(accordo=accordo)
         .order_by("numero")
         .values_list("id", "numero", "testo")
     )
-    return calcola_indicatori(
+    return RigheAttivita(
         laboratori=righe_lab,
         sessioni=sessioni,
         presenze=presenze,
         costi=costi,
         obiettivi=obiettivi,
+    )
+
+
+def indicatori_da_righe(
+    righe: RigheAttivita, *, dal: date | None = None, al: date | None = None
+) -> Indicatori:
+    """The indicators of the rows that fall in [dal, al] (pure), so one read
+    serves both a period and the cumulative figures up to its end."""
+
+    def dentro(giorno: date) -> bool:
+        return (dal is None or giorno >= dal) and (al is None or giorno <= al)
+
+    costi: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for riga in righe.costi:
+        if dentro(riga.data):
+            costi[riga.laboratorio_id] += riga.costo
+    return calcola_indicatori(
+        laboratori=righe.laboratori,
+        sessioni=[s for s in righe.sessioni if dentro(s.data)],
+        presenze=[p for p in righe.presenze if p.data is None or dentro(p.data)],
+        costi=dict(costi),
+        obiettivi=righe.obiettivi,
         dal=dal,
         al=al,
     )
+
+
+def indicatori(
+    accordo: Accordo,
+    *,
+    dal: date | None = None,
+    al: date | None = None,
+    laboratori: QuerySet[Laboratorio] | None = None,
+) -> Indicatori:
+    """Indicators of an agreement's laboratories (or of `laboratori`, e.g. the
+    ones a cooperative sees) over [dal, al], in six queries."""
+    righe = leggi_attivita(accordo, dal=dal, al=al, laboratori=laboratori)
+    return indicatori_da_righe(righe, dal=dal, al=al)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accordo.periodi import errore_periodo_chiuso
 from core.formati import data_it
 from core.models import Ruolo
 from laboratori import rules
@@ -43,6 +44,15 @@ def errori_sessione(sessione: Sessione, presenti: Iterable[Partecipante], utente
         oggi=oggi(),
     ).items():
         errori[campo].extend(messaggi)
+
+    originale_data = (
+        Sessione.objects.filter(pk=sessione.pk).values_list("data", flat=True).first()
+        if sessione.pk
+        else None
+    )
+    chiuso = errore_periodo_chiuso(laboratorio.accordo_id, sessione.data, originale_data)
+    if chiuso:
+        errori["__all__"].append(chiuso)
 
     if utente is not None and utente.ruolo == Ruolo.COOPERATIVA and sessione.pk:
         originale = Sessione.objects.get(pk=sessione.pk)
@@ -118,6 +128,9 @@ def _aggiorna_presenze(sessione: Sessione, presenti: list[Partecipante], utente)
 
 @transaction.atomic
 def sessione_elimina(*, sessione: Sessione, utente=None) -> None:
+    chiuso = errore_periodo_chiuso(sessione.laboratorio.accordo_id, sessione.data)
+    if chiuso:
+        raise ValidationError(chiuso)
     if utente is not None and utente.ruolo == Ruolo.COOPERATIVA:
         giorni = sessione.laboratorio.accordo.giorni_modifica_sessioni
         if not rules.modificabile_da_cooperativa(sessione.data, oggi(), giorni):
@@ -162,22 +175,31 @@ def partecipante_crea(
     return partecipante
 
 
-@transaction.atomic
-def laboratorio_salva(*, laboratorio: Laboratorio, obiettivi=None, utente=None) -> Laboratorio:
-    laboratorio.full_clean()
+def errori_laboratorio(laboratorio: Laboratorio, obiettivi=None) -> Errori:
+    """Every reason the laboratory (with these objectives) cannot be saved."""
+    try:
+        laboratorio.full_clean()
+    except ValidationError as exc:
+        return exc.message_dict
     if obiettivi is not None:
         estranei = [o for o in obiettivi if o.accordo_id != laboratorio.accordo_id]
         if estranei:
-            raise ValidationError({"obiettivi": ["Gli obiettivi devono essere dell'accordo."]})
+            return {"obiettivi": ["Gli obiettivi devono essere dell'accordo."]}
     fuori = []
     if laboratorio.pk:
         fuori = Sessione.objects.filter(laboratorio=laboratorio).exclude(
             data__range=(laboratorio.data_inizio, laboratorio.data_fine)
         )
     if fuori:
-        raise ValidationError(
-            {"data_inizio": [f"{len(fuori)} sessioni resterebbero fuori dal nuovo periodo."]}
-        )
+        return {"data_inizio": [f"{len(fuori)} sessioni resterebbero fuori dal nuovo periodo."]}
+    return {}
+
+
+@transaction.atomic
+def laboratorio_salva(*, laboratorio: Laboratorio, obiettivi=None, utente=None) -> Laboratorio:
+    errori = errori_laboratorio(laboratorio, obiettivi)
+    if errori:
+        raise ValidationError(errori)
     if utente is not None:
         laboratorio._history_user = utente
     laboratorio.save()

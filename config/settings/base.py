@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "accordo",
     "budget",
     "laboratori",
+    "rendicontazione",
 ]
 
 MIDDLEWARE = [
