@@ -18,6 +18,10 @@ def durata_ore(ora_inizio: time, ora_fine: time) -> Decimal:
     return (Decimal(_minuti(ora_fine) - _minuti(ora_inizio)) / 60).quantize(Decimal("0.01"))
 
 
+def _persone(quanti: int, singolare: str, plurale: str) -> str:
+    return f"1 {singolare}" if quanti == 1 else f"{quanti} {plurale}"
+
+
 def _decimali(valore: Decimal) -> int:
     return -valore.as_tuple().exponent if valore.is_finite() else 99
 
@@ -67,7 +71,8 @@ def errori_sessione(
     elif numero_educatori and ore_educatori > ORE_MASSIME_PER_PERSONA * numero_educatori:
         errore(
             "ore_educatori",
-            f"{numero(ore_educatori)} ore per {numero_educatori} educatori sono più di "
+            f"{numero(ore_educatori)} ore per {_persone(numero_educatori, 'educatore', 'educatori')} "
+            "sono più di "
             f"{numero(ORE_MASSIME_PER_PERSONA, 0)} ore a testa: verificare il dato.",
         )
     if ore_volontari < 0:
@@ -79,7 +84,8 @@ def errori_sessione(
     elif ore_volontari > ORE_MASSIME_PER_PERSONA * volontari:
         errore(
             "ore_volontari",
-            f"{numero(ore_volontari)} ore per {volontari} volontari sono più di "
+            f"{numero(ore_volontari)} ore per {_persone(volontari, 'volontario', 'volontari')} "
+            "sono più di "
             f"{numero(ORE_MASSIME_PER_PERSONA, 0)} ore a testa: verificare il dato.",
         )
     return errori

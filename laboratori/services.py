@@ -55,13 +55,39 @@ def errori_sessione(sessione: Sessione, presenti: Iterable[Partecipante], utente
         errori["__all__"].append(chiuso)
 
     if utente is not None and utente.ruolo == Ruolo.COOPERATIVA and sessione.pk:
-        originale = Sessione.objects.get(pk=sessione.pk)
         giorni = laboratorio.accordo.giorni_modifica_sessioni
-        if not rules.modificabile_da_cooperativa(originale.data, oggi(), giorni):
+        # Both the session as it was and as it would become must be recent:
+        # a correction cannot move a session back into a settled past.
+        if originale_data and not rules.modificabile_da_cooperativa(originale_data, oggi(), giorni):
             errori["__all__"].append(
-                f"La sessione del {data_it(originale.data)} non è più modificabile: le "
+                f"La sessione del {data_it(originale_data)} non è più modificabile: le "
                 f"cooperative possono correggere una sessione entro {giorni} giorni. "
                 "Chiedere al Consorzio."
+            )
+        elif sessione.data and not rules.modificabile_da_cooperativa(sessione.data, oggi(), giorni):
+            errori["data"].append(
+                f"Una sessione già registrata non si può spostare al {data_it(sessione.data)}: "
+                f"le cooperative correggono solo entro {giorni} giorni. Chiedere al Consorzio."
+            )
+    if utente is not None and utente.ruolo == Ruolo.COOPERATIVA:
+        # A cooperative may not tick another cooperative's participants (those
+        # enrolled only in other cooperatives' laboratories): attending would
+        # enrol them here and show them to this cooperative.
+        from laboratori.access import partecipanti_visibili
+
+        ids = [p.pk for p in presenti]
+        propri = set(partecipanti_visibili(utente).filter(pk__in=ids).values_list("pk", flat=True))
+        iscritti = set(
+            Partecipante.laboratori.through.objects.filter(partecipante_id__in=ids).values_list(
+                "partecipante_id", flat=True
+            )
+        )
+        estranei_coop = [p.codice for p in presenti if p.pk in iscritti and p.pk not in propri]
+        if estranei_coop:
+            errori["presenti"].append(
+                "Questi partecipanti non sono iscritti ai laboratori della cooperativa: "
+                + ", ".join(estranei_coop)
+                + "."
             )
 
     if sessione.data and sessione.ora_inizio and sessione.ora_fine:
@@ -191,7 +217,10 @@ def errori_laboratorio(laboratorio: Laboratorio, obiettivi=None) -> Errori:
             data__range=(laboratorio.data_inizio, laboratorio.data_fine)
         )
     if fuori:
-        return {"data_inizio": [f"{len(fuori)} sessioni resterebbero fuori dal nuovo periodo."]}
+        quante = (
+            "1 sessione resterebbe" if len(fuori) == 1 else f"{len(fuori)} sessioni resterebbero"
+        )
+        return {"data_inizio": [f"{quante} fuori dal nuovo periodo."]}
     return {}
 
 

@@ -1,0 +1,343 @@
+"""Participants are minors: nothing in the laboratori app identifies them, and
+a cooperative reaches only its own laboratories, sessions and participants.
+
+The access helpers of laboratori.access are what every page, form and admin
+starts from; here they are checked role by role (the pages are tested in
+test_pagine.py).
+"""
+
+from datetime import date, time
+from decimal import Decimal
+
+import pytest
+from django.apps import apps
+from django.contrib.auth.models import AnonymousUser
+from django.db import models
+from stdnum import luhn
+
+from accordo.models import Accordo, Ente, TipoEnte
+from laboratori import services
+from laboratori.access import (
+    laboratori_modificabili,
+    laboratori_visibili,
+    partecipanti_visibili,
+    puo_gestire_laboratori,
+    sessioni_modificabili,
+    sessioni_visibili,
+)
+from laboratori.models import Laboratorio, Partecipante, Sessione, TipoLaboratorio
+from tests.conftest import crea_utente
+
+# Parts of a field name that would mean a person's identity is stored
+# (anywhere in the name: "cognome_ragazzo", "datanascita" ...).
+IDENTIFICATIVI = (
+    "nome",
+    "name",
+    "fiscale",
+    "nascita",
+    "birth",
+    "indirizzo",
+    "address",
+    "residenza",
+    "domicilio",
+    "telefono",
+    "cellulare",
+    "phone",
+    "mail",
+    "foto",
+    "documento",
+    "genitore",
+    "tutore",
+)
+# Short words matched only as a whole part of the name ("pec", not "specifico").
+IDENTIFICATIVI_BREVI = {"cf", "pec", "tel", "cell", "classe"}
+
+
+def sospetto(nome: str) -> bool:
+    nome = nome.lower()
+    return any(parola in nome for parola in IDENTIFICATIVI) or bool(
+        set(nome.split("_")) & IDENTIFICATIVI_BREVI
+    )
+
+
+@pytest.mark.parametrize(
+    "nome",
+    [
+        "nome",
+        "cognome",
+        "codice_fiscale",
+        "data_nascita",
+        "luogo_di_nascita",
+        "indirizzo",
+        "telefono",
+        "email",
+        "pec",
+        "cf",
+        "nome_genitore",
+        "first_name",
+    ],
+)
+def test_the_check_recognises_identity_fields(nome):
+    assert sospetto(nome)
+
+
+@pytest.mark.parametrize(
+    "nome", ["codice", "fascia_eta", "genere", "specifico", "servizio_inviante"]
+)
+def test_the_check_lets_categories_through(nome):
+    assert not sospetto(nome)
+
+
+CAMPI_TECNICI = {"history_user", "history_change_reason"}  # django-simple-history
+
+
+def modelli_laboratori():
+    return list(apps.get_app_config("laboratori").get_models())
+
+
+def test_the_app_has_the_expected_models():
+    nomi = {m.__name__ for m in modelli_laboratori()}
+    assert {"Laboratorio", "Sessione", "Partecipante", "Presenza", "PartnerLaboratorio"} <= nomi
+    assert "HistoricalPresenza" in nomi  # history models are checked too
+
+
+@pytest.mark.parametrize("modello", modelli_laboratori(), ids=lambda m: m.__name__)
+def test_no_field_name_suggests_a_personal_identity(modello):
+    sospetti = [
+        campo.name
+        for campo in modello._meta.get_fields()
+        if campo.name not in CAMPI_TECNICI and sospetto(campo.name)
+    ]
+    assert sospetti == [], f"{modello.__name__}: {sospetti}"
+
+
+def test_partecipante_has_no_free_text():
+    for campo in Partecipante._meta.get_fields():
+        assert not isinstance(campo, models.TextField), campo.name
+        if isinstance(campo, models.CharField) and campo.name != "codice":
+            assert campo.choices, f"{campo.name} è testo libero"
+    testuali = {
+        campo.name
+        for campo in Partecipante._meta.get_fields()
+        if isinstance(campo, models.CharField)
+    }
+    assert testuali == {"codice", "fascia_eta", "genere", "livello_scolastico", "servizio_inviante"}
+
+
+def test_partecipante_stores_no_date_but_its_registration():
+    date_ = [
+        campo.name
+        for campo in Partecipante._meta.get_fields()
+        if isinstance(campo, models.DateField)
+    ]
+    assert date_ == ["creato_il"]
+
+
+def test_the_participant_code_is_generated_not_typed():
+    campo = Partecipante._meta.get_field("codice")
+    assert not campo.editable
+    assert campo.max_length <= 12
+
+
+# Access helpers
+
+
+def partita_iva(numero: int) -> str:
+    base = f"{numero:07d}019"
+    return base + luhn.calc_check_digit(base)
+
+
+def nuovo_ente(nome, tipo, numero, **altro) -> Ente:
+    ente = Ente(nome=nome, tipo=tipo, partita_iva=partita_iva(numero), **altro)
+    ente.full_clean()
+    ente.save()
+    return ente
+
+
+def nuovo_laboratorio(accordo, cooperativa, titolo) -> Laboratorio:
+    return services.laboratorio_salva(
+        laboratorio=Laboratorio(
+            accordo=accordo,
+            titolo=titolo,
+            tipo=TipoLaboratorio.ALTRO,
+            cooperativa=cooperativa,
+            luogo="Cremona",
+            data_inizio=accordo.data_inizio,
+            data_fine=accordo.data_fine,
+        )
+    )
+
+
+def nuovo_partecipante(lab) -> Partecipante:
+    return services.partecipante_crea(
+        laboratorio=lab,
+        fascia_eta="14_15",
+        genere="F",
+        livello_scolastico="secondaria_1",
+        servizio_inviante="tutela_minori",
+    )
+
+
+def nuova_sessione(lab, presenti) -> Sessione:
+    return services.sessione_salva(
+        sessione=Sessione(
+            laboratorio=lab,
+            data=date(2024, 10, 15),
+            ora_inizio=time(15),
+            ora_fine=time(17),
+            numero_educatori=1,
+            ore_educatori=Decimal("2"),
+        ),
+        presenti=presenti,
+    )
+
+
+@pytest.fixture
+def mondo(accordo, cooperativa_a, cooperativa_b):
+    """Coop A runs «Ciclofficina», coop B «Doposcuola». «solo_a» attended only
+    in A; «entrambi» in both; «solo_b» only in B. A second agreement, with its
+    own Comune, consortium and cooperative, has a laboratory, a session and a
+    participant of its own."""
+    lab_a = nuovo_laboratorio(accordo, cooperativa_a, "Ciclofficina")
+    lab_b = nuovo_laboratorio(accordo, cooperativa_b, "Doposcuola")
+    solo_a, entrambi = nuovo_partecipante(lab_a), nuovo_partecipante(lab_a)
+    solo_b = nuovo_partecipante(lab_b)
+    sessione_a = nuova_sessione(lab_a, [solo_a, entrambi])
+    sessione_b = nuova_sessione(lab_b, [entrambi, solo_b])
+
+    comune = nuovo_ente("Comune di Crema", TipoEnte.COMUNE, 2400000)
+    consorzio = nuovo_ente("Consorzio Altro", TipoEnte.CONSORZIO, 2400001)
+    cooperativa = nuovo_ente(
+        "Cooperativa Altra", TipoEnte.COOPERATIVA, 2400002, consorzio=consorzio
+    )
+    altro = Accordo(
+        titolo="Altro accordo",
+        ente_pubblico=comune,
+        ente_partner=consorzio,
+        firmatario_pubblico="La dirigente",
+        firmatario_partner="Il presidente",
+        data_inizio=date(2024, 1, 1),
+        data_fine=date(2025, 12, 31),
+    )
+    altro.full_clean()
+    altro.save()
+    lab_altro = nuovo_laboratorio(altro, cooperativa, "Laboratorio altrui")
+    partecipante_altro = nuovo_partecipante(lab_altro)
+    sessione_altro = nuova_sessione(lab_altro, [partecipante_altro])
+
+    class Mondo:
+        pass
+
+    m = Mondo()
+    m.__dict__.update(locals())
+    m.utente_consorzio_altro = crea_utente("consorzio_altro", consorzio, staff=True)
+    m.utente_comune_altro = crea_utente("comune_altro", comune, staff=True)
+    m.utente_coop_altra = crea_utente("coop_altra", cooperativa)
+    return m
+
+
+def insieme(queryset):
+    return set(queryset)
+
+
+def test_cooperative_a_reaches_only_its_own_objects(mondo, utente_coop_a):
+    m = mondo
+    assert insieme(laboratori_visibili(utente_coop_a)) == {m.lab_a}
+    assert insieme(laboratori_modificabili(utente_coop_a)) == {m.lab_a}
+    assert insieme(sessioni_visibili(utente_coop_a)) == {m.sessione_a}
+    assert insieme(sessioni_modificabili(utente_coop_a)) == {m.sessione_a}
+    assert insieme(partecipanti_visibili(utente_coop_a)) == {m.solo_a, m.entrambi}
+    assert not puo_gestire_laboratori(utente_coop_a)
+
+
+def test_cooperative_b_can_neither_read_nor_change_cooperative_a_s_objects(mondo, utente_coop_b):
+    m = mondo
+    assert insieme(laboratori_visibili(utente_coop_b)) == {m.lab_b}
+    assert insieme(laboratori_modificabili(utente_coop_b)) == {m.lab_b}
+    assert insieme(sessioni_visibili(utente_coop_b)) == {m.sessione_b}
+    assert insieme(sessioni_modificabili(utente_coop_b)) == {m.sessione_b}
+    # The participant seen only in A is invisible to B; the one in both is seen.
+    assert insieme(partecipanti_visibili(utente_coop_b)) == {m.entrambi, m.solo_b}
+    assert not partecipanti_visibili(utente_coop_b).filter(pk=m.solo_a.pk).exists()
+    assert not laboratori_visibili(utente_coop_b).filter(pk=m.lab_a.pk).exists()
+    assert not sessioni_modificabili(utente_coop_b).filter(pk=m.sessione_a.pk).exists()
+    # A participant in both labs is listed once (no duplicate rows from the join).
+    assert partecipanti_visibili(utente_coop_b).count() == 2
+
+
+def test_the_consortium_reaches_every_laboratory_of_its_agreement(mondo, utente_consorzio):
+    m = mondo
+    tutti_i_lab = {m.lab_a, m.lab_b}
+    assert insieme(laboratori_visibili(utente_consorzio)) == tutti_i_lab
+    assert insieme(laboratori_modificabili(utente_consorzio)) == tutti_i_lab
+    assert insieme(sessioni_modificabili(utente_consorzio)) == {m.sessione_a, m.sessione_b}
+    assert insieme(partecipanti_visibili(utente_consorzio)) == {
+        m.solo_a,
+        m.entrambi,
+        m.solo_b,
+    }
+    assert puo_gestire_laboratori(utente_consorzio)
+
+
+def test_the_comune_reads_all_the_agreement_s_laboratories_and_changes_none(mondo, utente_comune):
+    m = mondo
+    assert insieme(laboratori_visibili(utente_comune)) == {m.lab_a, m.lab_b}
+    assert insieme(sessioni_visibili(utente_comune)) == {m.sessione_a, m.sessione_b}
+    assert insieme(partecipanti_visibili(utente_comune)) == {m.solo_a, m.entrambi, m.solo_b}
+    assert not laboratori_modificabili(utente_comune).exists()
+    assert not sessioni_modificabili(utente_comune).exists()
+    assert not puo_gestire_laboratori(utente_comune)
+
+
+@pytest.mark.parametrize(
+    "chi", ["utente_consorzio_altro", "utente_comune_altro", "utente_coop_altra"]
+)
+def test_users_of_another_agreement_see_nothing_of_this_one(mondo, chi):
+    m = mondo
+    utente = getattr(m, chi)
+    assert insieme(laboratori_visibili(utente)) == {m.lab_altro}
+    assert insieme(sessioni_visibili(utente)) == {m.sessione_altro}
+    assert insieme(partecipanti_visibili(utente)) == {m.partecipante_altro}
+    assert not laboratori_modificabili(utente).filter(accordo=m.accordo).exists()
+    assert not sessioni_modificabili(utente).filter(laboratorio__accordo=m.accordo).exists()
+
+
+def test_this_agreement_s_users_see_nothing_of_the_other(
+    mondo, utente_coop_a, utente_consorzio, utente_comune
+):
+    m = mondo
+    for utente in (utente_coop_a, utente_consorzio, utente_comune):
+        assert m.lab_altro not in laboratori_visibili(utente)
+        assert m.sessione_altro not in sessioni_visibili(utente)
+        assert m.partecipante_altro not in partecipanti_visibili(utente)
+
+
+def test_anonymous_sees_nothing(mondo):
+    anonimo = AnonymousUser()
+    assert not laboratori_visibili(anonimo).exists()
+    assert not laboratori_modificabili(anonimo).exists()
+    assert not sessioni_visibili(anonimo).exists()
+    assert not sessioni_modificabili(anonimo).exists()
+    assert not partecipanti_visibili(anonimo).exists()
+    assert not puo_gestire_laboratori(anonimo)
+
+
+def test_a_deactivated_cooperative_user_sees_nothing(mondo, utente_coop_a):
+    utente_coop_a.is_active = False
+    utente_coop_a.save()
+    assert not laboratori_visibili(utente_coop_a).exists()
+    assert not sessioni_visibili(utente_coop_a).exists()
+    assert not partecipanti_visibili(utente_coop_a).exists()
+
+
+def test_a_user_without_an_organisation_sees_nothing(mondo):
+    nessuno = crea_utente("senza_ente", None)
+    assert not laboratori_visibili(nessuno).exists()
+    assert not partecipanti_visibili(nessuno).exists()
+    assert not laboratori_modificabili(nessuno).exists()
+
+
+def test_the_administrator_reaches_everything(mondo, superutente):
+    m = mondo
+    assert insieme(laboratori_visibili(superutente)) == {m.lab_a, m.lab_b, m.lab_altro}
+    assert insieme(laboratori_modificabili(superutente)) == {m.lab_a, m.lab_b, m.lab_altro}
