@@ -56,7 +56,7 @@ def errori_importo(valore: Decimal) -> list[str]:
         return ["L'importo non è un numero."]
     if valore <= 0:
         return [f"L'importo deve essere maggiore di zero (indicato {euro(valore)})."]
-    if valore.as_tuple().exponent < -2:
+    if valore != valore.quantize(CENT):
         return ["L'importo ha più di due decimali: indicarlo al centesimo."]
     if valore > IMPORTO_MASSIMO:
         return [
@@ -259,3 +259,10 @@ def verifica_data(
             )
         )
     return violazioni
+
+
+def percentuale_di(parte: Decimal, totale: Decimal) -> Decimal:
+    """`parte` as a percentage of `totale`, to one decimal, half up."""
+    if not totale:
+        return Decimal("0.0")
+    return (parte * CENTO / totale).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)

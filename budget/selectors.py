@@ -62,9 +62,7 @@ class RigaTranche:
 
     @property
     def percentuale_utilizzata(self) -> Decimal:
-        if not self.importo:
-            return rules.ZERO
-        return (self.utilizzato * 100 / self.importo).quantize(Decimal("0.1"))
+        return rules.percentuale_di(self.utilizzato, self.importo)
 
 
 @dataclass(frozen=True)

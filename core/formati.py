@@ -6,7 +6,7 @@ messages, so a figure reads the same wherever it appears.
 
 import re
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
 
@@ -15,7 +15,7 @@ def euro(valore: Decimal | None) -> str:
     """`Decimal("13000")` -> `"€ 13.000,00"`; negative amounts keep their sign."""
     if valore is None:
         return ""
-    valore = Decimal(valore).quantize(CENT)
+    valore = Decimal(valore).quantize(CENT, rounding=ROUND_HALF_UP)
     segno = "-" if valore < 0 else ""
     intero, decimali = f"{abs(valore):.2f}".split(".")
     gruppi = []
@@ -30,11 +30,16 @@ def numero(valore: Decimal | None, decimali: int = 2) -> str:
     """A number in Italian notation without the currency sign: `1.234,50`."""
     if valore is None:
         return ""
-    testo = euro(Decimal(valore))
-    testo = testo.replace("€ ", "")
-    if decimali == 0:
-        testo = testo.split(",")[0]
-    return testo
+    arrotondato = Decimal(valore).quantize(Decimal(1).scaleb(-decimali), rounding=ROUND_HALF_UP)
+    segno = "-" if arrotondato < 0 else ""
+    intero, _, parte_decimale = f"{abs(arrotondato):f}".partition(".")
+    gruppi = []
+    while len(intero) > 3:
+        gruppi.insert(0, intero[-3:])
+        intero = intero[:-3]
+    gruppi.insert(0, intero)
+    testo = segno + ".".join(gruppi)
+    return f"{testo},{parte_decimale}" if decimali > 0 else testo
 
 
 def percentuale(aliquota: Decimal | None) -> str:

@@ -69,7 +69,10 @@ def cooperativa_a(consorzio) -> Ente:
 @pytest.fixture
 def cooperativa_b(consorzio) -> Ente:
     return _ente(
-        nome="Solco Young", tipo=TipoEnte.COOPERATIVA, partita_iva="01634500191", consorzio=consorzio
+        nome="Solco Young",
+        tipo=TipoEnte.COOPERATIVA,
+        partita_iva="01634500191",
+        consorzio=consorzio,
     )
 
 
