@@ -16,14 +16,24 @@ GRUPPI: dict[str, dict[str, tuple[str, ...]]] = {
         "accordo.obiettivo": ("view", "add", "change", "delete"),
         "budget.tranche": ("view", "add", "change"),
         "budget.prestazione": ("view",),
+        "laboratori.laboratorio": ("view",),
+        "laboratori.partnerlaboratorio": ("view",),
+        "laboratori.sessione": ("view",),
+        "laboratori.partecipante": ("view",),
+        "laboratori.presenza": ("view",),
     },
-    # The Consorzio activates prestazioni with suppliers.
+    # The Consorzio activates prestazioni with suppliers and runs the
+    # laboratories; participants are registered from the session page.
     Ruolo.CONSORZIO.label: {
         "accordo.ente": ("view", "add", "change"),
         "accordo.accordo": ("view",),
         "accordo.obiettivo": ("view",),
         "budget.tranche": ("view",),
         "budget.prestazione": ("view", "add", "change", "delete"),
+        "laboratori.laboratorio": ("view", "add", "change", "delete"),
+        "laboratori.partnerlaboratorio": ("view", "add", "change", "delete"),
+        "laboratori.sessione": ("view", "add", "change", "delete"),
+        "laboratori.partecipante": ("view", "change"),
     },
     # Cooperatives work on their laboratories' pages, not in the admin.
     Ruolo.COOPERATIVA.label: {},
