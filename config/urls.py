@@ -15,4 +15,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("budget/", include("budget.urls")),
     path("laboratori/", include("laboratori.urls")),
+    path("rendiconti/", include("rendicontazione.urls")),
 ]

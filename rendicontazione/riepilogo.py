@@ -185,7 +185,7 @@ def _spesa(
             progettazione=s.progettazione,
             utilizzato=s.utilizzato,
             disponibile=d,
-            percentuale_utilizzata=(s.utilizzato * 100 / t.importo).quantize(Decimal("0.1")),
+            percentuale_utilizzata=rules.percentuale_di(s.utilizzato, t.importo),
         )
         for t, s, d in zip(tranche, saldi, disponibili, strict=True)
     )

@@ -1,0 +1,568 @@
+"""Pages of the reports (rendiconti): list, create and edit (Consorzio),
+detail with the review actions (Comune), and the PDF and Excel downloads.
+
+Every lookup starts from rendicontazione.access.rendiconti_visibili, so a
+report of another agreement is a 404 whatever its id, and cooperatives,
+who see no reports, get a 404 on every page. A role that sees the report
+but may not make a change gets a 403. The figures come from one place:
+the live `riepilogo()` for a draft, the summary frozen with the latest
+submission otherwise, for the page and both downloads alike.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from core.formati import data_it
+from core.models import Ruolo
+from rendicontazione import services
+from rendicontazione.access import rendiconti_visibili
+from rendicontazione.forms import (
+    ApprovaForm,
+    FiltroRendiconti,
+    OsservazioniVociFormSet,
+    RendicontoForm,
+    RimandaForm,
+    aggiungi_errori,
+    errori_di,
+    scelte_voci,
+)
+from rendicontazione.models import Invio, Osservazione, Rendiconto, StatoRendiconto, Transizione
+from rendicontazione.riepilogo import Differenza, Narrativa, Riepilogo, confronta, riepilogo
+
+try:  # the chart is optional: the page is complete without it
+    from rendicontazione.grafici import barre_budget
+except ImportError:  # pragma: no cover - depends on the installed modules
+    barre_budget = None
+
+RENDICONTI_PER_PAGINA = 20
+CONTENT_TYPE_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+RUOLI_CON_RENDICONTI = (Ruolo.COMUNE, Ruolo.CONSORZIO, Ruolo.AMMINISTRATORE)
+
+
+# Authorisation
+
+
+def _richiedi_accesso(utente) -> None:
+    """Cooperatives (and users without a role) see no reports at all: for
+    them the pages do not exist."""
+    if utente.ruolo not in RUOLI_CON_RENDICONTI:
+        raise Http404
+
+
+def _puo(utente, ruolo: str) -> bool:
+    # The same rule as the services' role check: the role, or a superuser.
+    return utente.is_superuser or utente.ruolo == ruolo
+
+
+def _richiedi_ruolo(utente, ruolo: str) -> None:
+    if not _puo(utente, ruolo):
+        raise PermissionDenied
+
+
+def _rendiconto_visibile(utente, pk: int) -> Rendiconto:
+    _richiedi_accesso(utente)
+    return get_object_or_404(
+        rendiconti_visibili(utente).select_related("accordo", "creato_da"), pk=pk
+    )
+
+
+# What a report shows
+
+
+@dataclass(frozen=True)
+class Contenuto:
+    """The summary and narrative a report shows, and where they come from:
+    live for a draft, frozen with the latest submission otherwise."""
+
+    riassunto: Riepilogo
+    narrativa: Narrativa
+    invio: Invio | None
+
+    @property
+    def congelato(self) -> bool:
+        return self.invio is not None
+
+
+def _contenuto(rendiconto: Rendiconto, invii: list[Invio]) -> Contenuto:
+    if rendiconto.stato == StatoRendiconto.BOZZA or not invii:
+        return Contenuto(
+            riassunto=riepilogo(rendiconto.accordo, rendiconto.dal, rendiconto.al),
+            narrativa=Narrativa.del_rendiconto(rendiconto),
+            invio=None,
+        )
+    ultimo = invii[-1]
+    return Contenuto(
+        riassunto=Riepilogo.from_json(ultimo.riepilogo),
+        narrativa=Narrativa(**ultimo.narrativa),
+        invio=ultimo,
+    )
+
+
+def _invii(rendiconto: Rendiconto) -> list[Invio]:
+    return list(rendiconto.invii.select_related("inviato_da").order_by("numero"))
+
+
+def _nome_file(rendiconto: Rendiconto, estensione: str, bozza: bool = False) -> str:
+    suffisso = "-bozza" if bozza else ""
+    return f"rendiconto-{rendiconto.dal:%Y-%m-%d}-{rendiconto.al:%Y-%m-%d}{suffisso}.{estensione}"
+
+
+def _etichetta_campo(nome: str) -> str:
+    return str(Rendiconto._meta.get_field(nome).verbose_name).capitalize()
+
+
+@dataclass(frozen=True)
+class CampoCambiato:
+    etichetta: str
+    prima: str
+    dopo: str
+
+
+@dataclass(frozen=True)
+class Cambiamenti:
+    """What changed from one submission to the next."""
+
+    precedente: Invio
+    ultimo: Invio
+    cifre: list[Differenza]
+    narrativa: list[CampoCambiato]
+
+
+def _cambiamenti(invii: list[Invio]) -> Cambiamenti | None:
+    if len(invii) < 2:
+        return None
+    precedente, ultimo = invii[-2], invii[-1]
+    return Cambiamenti(
+        precedente=precedente,
+        ultimo=ultimo,
+        cifre=confronta(
+            Riepilogo.from_json(precedente.riepilogo), Riepilogo.from_json(ultimo.riepilogo)
+        ),
+        narrativa=[
+            CampoCambiato(
+                _etichetta_campo(campo), precedente.narrativa[campo], ultimo.narrativa[campo]
+            )
+            for campo in services.CAMPI_NARRATIVA
+            if precedente.narrativa.get(campo) != ultimo.narrativa.get(campo)
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class DatiAttuali:
+    """How the live figures differ from the frozen ones: `differenze` may be
+    empty when only details outside the comparison changed (a breakdown,
+    the agreement's heading)."""
+
+    differenze: list[Differenza]
+
+
+def _dati_attuali(rendiconto: Rendiconto, contenuto: Contenuto) -> DatiAttuali | None:
+    if not contenuto.congelato:
+        return None
+    attuale = riepilogo(rendiconto.accordo, rendiconto.dal, rendiconto.al)
+    if attuale.cifre() == contenuto.riassunto.cifre():
+        return None
+    return DatiAttuali(differenze=confronta(contenuto.riassunto, attuale))
+
+
+def _storia(rendiconto: Rendiconto) -> list[Transizione]:
+    return list(
+        rendiconto.transizioni.select_related("utente")
+        .prefetch_related(
+            Prefetch(
+                "osservazioni_voci",
+                queryset=Osservazione.objects.select_related(
+                    "prestazione", "sessione__laboratorio"
+                ).order_by("pk"),
+            )
+        )
+        .order_by("quando", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class OsservazioniAperte:
+    """The per-item remarks of the latest send-back, by prestazione and
+    session id, to mark the items in the tables until the report is
+    approved: the Consorzio sees what to fix, the Comune what it asked."""
+
+    quando: datetime | None = None
+    prestazioni: dict[int, list[str]] = field(default_factory=dict)
+    sessioni: dict[int, list[str]] = field(default_factory=dict)
+
+
+def _osservazioni_aperte(rendiconto: Rendiconto, storia: list[Transizione]) -> OsservazioniAperte:
+    rimandi = [t for t in storia if t.a_stato == StatoRendiconto.DA_INTEGRARE]
+    if not rimandi or rendiconto.stato == StatoRendiconto.APPROVATO:
+        return OsservazioniAperte()
+    aperte = OsservazioniAperte(quando=rimandi[-1].quando)
+    for osservazione in rimandi[-1].osservazioni_voci.all():
+        if osservazione.prestazione_id:
+            aperte.prestazioni.setdefault(osservazione.prestazione_id, []).append(
+                osservazione.testo
+            )
+        if osservazione.sessione_id:
+            aperte.sessioni.setdefault(osservazione.sessione_id, []).append(osservazione.testo)
+    return aperte
+
+
+def _grafico(riassunto: Riepilogo) -> str | None:
+    """The same chart as the PDF's: each tranche and the design cap, up to `al`."""
+    if barre_budget is None:
+        return None
+    righe = [
+        (_("Tranche %(etichetta)s") % {"etichetta": t.etichetta}, t.utilizzato, t.disponibile)
+        for t in riassunto.spesa_cumulata.tranche
+    ]
+    righe.append(
+        (
+            _("Tetto quota progettazione"),
+            riassunto.progettazione.utilizzato,
+            riassunto.progettazione.disponibile,
+        )
+    )
+    titolo = _("Budget utilizzato e disponibile al %(al)s") % {"al": data_it(riassunto.al)}
+    # The chart is SVG built by our own code, with every text escaped there.
+    return mark_safe(barre_budget(righe, titolo=titolo))  # noqa: S308
+
+
+def _contesto_riepilogo(riassunto: Riepilogo, aperte: OsservazioniAperte) -> dict:
+    """Rows of the summary tables, arranged for the template (which pairs
+    nothing and computes nothing itself)."""
+    return {
+        "riassunto": riassunto,
+        "righe_tranche": list(
+            zip(riassunto.spesa_periodo.tranche, riassunto.spesa_cumulata.tranche, strict=True)
+        ),
+        "righe_prestazioni": [
+            (voce, aperte.prestazioni.get(voce.id, [])) for voce in riassunto.prestazioni
+        ],
+        "righe_sessioni": [(voce, aperte.sessioni.get(voce.id, [])) for voce in riassunto.sessioni],
+        "osservazioni_del": aperte.quando,
+        "sessioni_aperte": bool(aperte.sessioni),
+        "grafico": _grafico(riassunto),
+    }
+
+
+def _pagina_dettaglio(
+    request,
+    rendiconto: Rendiconto,
+    *,
+    form_approva: ApprovaForm | None = None,
+    form_rimanda: RimandaForm | None = None,
+    voci: OsservazioniVociFormSet | None = None,
+):
+    utente = request.user
+    invii = _invii(rendiconto)
+    contenuto = _contenuto(rendiconto, invii)
+    storia = _storia(rendiconto)
+    puo_consorzio = _puo(utente, Ruolo.CONSORZIO)
+    puo_comune = _puo(utente, Ruolo.COMUNE)
+    in_revisione = rendiconto.stato == StatoRendiconto.INVIATO and puo_comune
+    narrativa_in_preparazione = (
+        contenuto.congelato
+        and rendiconto.modificabile
+        and Narrativa.del_rendiconto(rendiconto) != contenuto.narrativa
+    )
+    contesto = {
+        "rendiconto": rendiconto,
+        "contenuto": contenuto,
+        "narrativa": [
+            (_etichetta_campo(campo), getattr(contenuto.narrativa, campo))
+            for campo in services.CAMPI_NARRATIVA
+        ],
+        "narrativa_in_preparazione": narrativa_in_preparazione,
+        "invii": invii,
+        "storia": storia,
+        "ultimo_rimando": storia[-1]
+        if rendiconto.stato == StatoRendiconto.DA_INTEGRARE and storia
+        else None,
+        "dati_attuali": _dati_attuali(rendiconto, contenuto),
+        "cambiamenti": _cambiamenti(invii),
+        "puo_modificare": puo_consorzio and rendiconto.modificabile,
+        "puo_inviare": puo_consorzio and rendiconto.modificabile,
+        "puo_rivedere": in_revisione,
+        "briciole": [
+            (_("Rendiconti"), reverse("rendicontazione:elenco")),
+            (str(rendiconto), ""),
+        ],
+        **_contesto_riepilogo(contenuto.riassunto, _osservazioni_aperte(rendiconto, storia)),
+    }
+    if in_revisione:
+        contesto["form_approva"] = form_approva or ApprovaForm(prefix="approva")
+        contesto["form_rimanda"] = form_rimanda or RimandaForm(prefix="rimanda")
+        contesto["voci"] = voci or OsservazioniVociFormSet(
+            prefix="voci", form_kwargs={"scelte": scelte_voci(contenuto.riassunto)}
+        )
+    return render(request, "rendicontazione/dettaglio.html", contesto)
+
+
+# Pages
+
+
+@dataclass(frozen=True)
+class RigaElenco:
+    rendiconto: Rendiconto
+    ultima: Transizione | None
+
+
+@require_safe
+@login_required
+def elenco(request):
+    utente = request.user
+    _richiedi_accesso(utente)
+    rendiconti = (
+        rendiconti_visibili(utente)
+        .select_related("accordo")
+        .prefetch_related(
+            Prefetch(
+                "transizioni",
+                queryset=Transizione.objects.select_related("utente").order_by("-quando", "-pk"),
+                to_attr="transizioni_recenti",
+            )
+        )
+        .order_by("-dal", "-pk")
+    )
+    filtro = FiltroRendiconti(request.GET or None, queryset=rendiconti)
+    pagina = Paginator(filtro.qs, RENDICONTI_PER_PAGINA).get_page(request.GET.get("pagina"))
+    righe = [
+        RigaElenco(rendiconto=r, ultima=r.transizioni_recenti[0] if r.transizioni_recenti else None)
+        for r in pagina
+    ]
+    return render(
+        request,
+        "rendicontazione/elenco.html",
+        {
+            "filtro": filtro,
+            "pagina": pagina,
+            "righe": righe,
+            "mostra_accordo": len({r.rendiconto.accordo_id for r in righe}) > 1,
+            "puo_creare": _puo(utente, Ruolo.CONSORZIO),
+        },
+    )
+
+
+def _pagina_form(request, form: RendicontoForm, titolo: str, rendiconto: Rendiconto | None):
+    briciole = [(_("Rendiconti"), reverse("rendicontazione:elenco"))]
+    if rendiconto is not None:
+        briciole.append(
+            (str(rendiconto), reverse("rendicontazione:dettaglio", args=[rendiconto.pk]))
+        )
+    briciole.append((titolo, ""))
+    return render(
+        request,
+        "rendicontazione/form.html",
+        {"form": form, "titolo": titolo, "rendiconto": rendiconto, "briciole": briciole},
+    )
+
+
+def _salva(request, form: RendicontoForm) -> bool:
+    """Save through the service; its refusals land on the form."""
+    try:
+        services.rendiconto_salva(rendiconto=form.instance, utente=request.user)
+    except ValidationError as exc:
+        aggiungi_errori(form, errori_di(exc))
+        return False
+    return True
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def nuovo(request):
+    utente = request.user
+    _richiedi_accesso(utente)
+    _richiedi_ruolo(utente, Ruolo.CONSORZIO)
+    form = RendicontoForm(request.POST or None, utente=utente)
+    if request.method == "POST" and form.is_valid() and _salva(request, form):
+        messages.success(
+            request,
+            _("%(rendiconto)s creato in bozza. Lo si invia al Comune dalla sua pagina.")
+            % {"rendiconto": form.instance},
+        )
+        return redirect("rendicontazione:dettaglio", pk=form.instance.pk)
+    return _pagina_form(request, form, _("Nuovo rendiconto"), None)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def modifica(request, pk: int):
+    utente = request.user
+    rendiconto = _rendiconto_visibile(utente, pk)
+    _richiedi_ruolo(utente, Ruolo.CONSORZIO)
+    if not rendiconto.modificabile:
+        messages.error(
+            request,
+            _("Il rendiconto è «%(stato)s»: non si può più modificare.")
+            % {"stato": rendiconto.get_stato_display()},
+        )
+        return redirect("rendicontazione:dettaglio", pk=pk)
+    form = RendicontoForm(request.POST or None, instance=rendiconto, utente=utente)
+    if request.method == "POST" and form.is_valid() and _salva(request, form):
+        messages.success(request, _("Rendiconto salvato."))
+        return redirect("rendicontazione:dettaglio", pk=pk)
+    return _pagina_form(request, form, _("Modifica rendiconto"), rendiconto)
+
+
+@require_safe
+@login_required
+def dettaglio(request, pk: int):
+    return _pagina_dettaglio(request, _rendiconto_visibile(request.user, pk))
+
+
+def _errore(request, exc: ValidationError) -> None:
+    for messaggi in errori_di(exc).values():
+        for messaggio in messaggi:
+            messages.error(request, messaggio)
+
+
+@require_POST
+@login_required
+def invia(request, pk: int):
+    rendiconto = _rendiconto_visibile(request.user, pk)
+    _richiedi_ruolo(request.user, Ruolo.CONSORZIO)
+    try:
+        invio = services.invia(rendiconto=rendiconto, utente=request.user)
+    except ValidationError as exc:
+        _errore(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Rendiconto inviato al Comune (invio n. %(numero)s): cifre e PDF sono congelati.")
+            % {"numero": invio.numero},
+        )
+    return redirect("rendicontazione:dettaglio", pk=pk)
+
+
+@require_POST
+@login_required
+def approva(request, pk: int):
+    rendiconto = _rendiconto_visibile(request.user, pk)
+    _richiedi_ruolo(request.user, Ruolo.COMUNE)
+    form = ApprovaForm(request.POST, prefix="approva")
+    if form.is_valid():
+        try:
+            services.approva(
+                rendiconto=rendiconto,
+                utente=request.user,
+                osservazioni=form.cleaned_data["osservazioni"].strip(),
+            )
+        except ValidationError as exc:
+            _errore(request, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Rendiconto approvato. Il periodo è chiuso: prestazioni e sessioni del "
+                    "periodo non sono più modificabili."
+                ),
+            )
+        return redirect("rendicontazione:dettaglio", pk=pk)
+    return _pagina_dettaglio(request, rendiconto, form_approva=form)
+
+
+@require_POST
+@login_required
+def rimanda(request, pk: int):
+    rendiconto = _rendiconto_visibile(request.user, pk)
+    _richiedi_ruolo(request.user, Ruolo.COMUNE)
+    invio = rendiconto.invii.order_by("-numero").first()
+    if rendiconto.stato != StatoRendiconto.INVIATO or invio is None:
+        messages.error(request, _("Si può rimandare al Consorzio solo un rendiconto inviato."))
+        return redirect("rendicontazione:dettaglio", pk=pk)
+    form = RimandaForm(request.POST, prefix="rimanda")
+    voci = OsservazioniVociFormSet(
+        request.POST,
+        prefix="voci",
+        form_kwargs={"scelte": scelte_voci(Riepilogo.from_json(invio.riepilogo))},
+    )
+    if form.is_valid() and voci.is_valid():
+        osservazioni_voci = [
+            services.OsservazioneVoce(
+                testo=f.cleaned_data["testo"].strip(),
+                prestazione_id=f.voce_scelta()[0],
+                sessione_id=f.voce_scelta()[1],
+            )
+            for f in voci
+            if f.cleaned_data.get("voce")
+        ]
+        try:
+            services.rimanda(
+                rendiconto=rendiconto,
+                utente=request.user,
+                osservazioni=form.cleaned_data["osservazioni"].strip(),
+                osservazioni_voci=osservazioni_voci,
+            )
+        except ValidationError as exc:
+            # Keep what the reviewer typed: show the page again with it.
+            aggiungi_errori(form, errori_di(exc))
+        else:
+            messages.success(request, _("Rendiconto rimandato al Consorzio per le integrazioni."))
+            return redirect("rendicontazione:dettaglio", pk=pk)
+    messages.error(request, _("Il rendiconto non è stato rimandato: vedere le osservazioni."))
+    return _pagina_dettaglio(request, rendiconto, form_rimanda=form, voci=voci)
+
+
+def _allegato(risposta: HttpResponse) -> HttpResponse:
+    risposta["X-Content-Type-Options"] = "nosniff"
+    risposta["Cache-Control"] = "private, no-store"
+    return risposta
+
+
+@require_safe
+@login_required
+def pdf(request, pk: int):
+    """The PDF as sent for a submitted report (the stored file, never
+    rendered again); a fresh one marked «Bozza» for a draft."""
+    rendiconto = _rendiconto_visibile(request.user, pk)
+    contenuto = _contenuto(rendiconto, _invii(rendiconto))
+    if contenuto.invio is not None:
+        try:
+            file = contenuto.invio.pdf.open("rb")
+        except FileNotFoundError as exc:
+            raise Http404 from exc
+        return _allegato(
+            FileResponse(
+                file,
+                as_attachment=True,
+                filename=_nome_file(rendiconto, "pdf"),
+                content_type="application/pdf",
+            )
+        )
+    documento = services.documento_pdf(
+        contenuto.riassunto, contenuto.narrativa, rendiconto, str(StatoRendiconto.BOZZA.label)
+    )
+    risposta = HttpResponse(documento, content_type="application/pdf")
+    risposta["Content-Disposition"] = (
+        f'attachment; filename="{_nome_file(rendiconto, "pdf", bozza=True)}"'
+    )
+    return _allegato(risposta)
+
+
+@require_safe
+@login_required
+def xlsx(request, pk: int):
+    """The workbook of the same summary the page shows."""
+    from rendicontazione.excel import xlsx_rendiconto
+
+    rendiconto = _rendiconto_visibile(request.user, pk)
+    contenuto = _contenuto(rendiconto, _invii(rendiconto))
+    risposta = HttpResponse(
+        xlsx_rendiconto(contenuto.riassunto, narrativa=contenuto.narrativa),
+        content_type=CONTENT_TYPE_XLSX,
+    )
+    nome = _nome_file(rendiconto, "xlsx", bozza=not contenuto.congelato)
+    risposta["Content-Disposition"] = f'attachment; filename="{nome}"'
+    return _allegato(risposta)
