@@ -5,6 +5,7 @@ project root, which `make run` writes with a fresh secret key). Without
 DATABASE_URL the application uses SQLite in the project folder.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -14,7 +15,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
 env_file = BASE_DIR / ".env"
-if env_file.exists():
+# Variables already in the environment win over the file. DJANGO_READ_DOT_ENV=false
+# ignores the file altogether: a process that must see only its own environment
+# (the production-settings tests, a server configured by systemd) is then not
+# fooled by a developer's .env.
+if env.bool("DJANGO_READ_DOT_ENV", default=True) and env_file.exists():
     environ.Env.read_env(str(env_file))
 
 DEBUG = env.bool("DEBUG", default=False)
@@ -39,6 +44,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_filters",
     "bootstrap_italia_template",
+    "axes",
     "core",
     "accordo",
     "budget",
@@ -57,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes requires: it turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -89,6 +97,28 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Login throttling (django-axes), on /accesso/ and on the admin login alike.
+# The axes backend comes first: it refuses a locked-out user before the
+# password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=30)
+# Locked by user name alone, never by address: the staff of an office share one
+# public IP address (and behind the TLS proxy every request may come from the
+# proxy), so a lock by address would shut out colleagues. The lock holds
+# wherever the guesses come from.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 asks for the address among the parameters, because a lock by user
+# agent or cookie is dodged by changing them. A lock by user name is not: adding
+# the address ([["username", "ip_address"]]) would instead give an attacker five
+# guesses per address they control.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/accesso_bloccato.html"
+
 LANGUAGE_CODE = "it"
 LANGUAGES = [("it", _("Italiano")), ("en", _("Inglese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -97,7 +127,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -118,4 +148,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
+    # Anonymous lines about exports and erasures of personal data
+    # (laboratori.dati_personali): always written, whatever LOG_LEVEL says.
+    "loggers": {"audit": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
