@@ -1,22 +1,35 @@
+from django import forms
 from django.contrib import admin
+from django.db.models import Q
 from django.template.loader import render_to_string
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from accordo.access import accordi_visibili
-from accordo.models import Accordo, Ente, Obiettivo
+from accordo.models import Accordo, Ente, Obiettivo, TipoEnte
 from budget import services
 from budget.selectors import stati_budget, stato_budget
-from core.admin_forms import RegoleModelForm
+from core.admin_forms import AdminRiservato, RegoleModelForm, filtro_correlati
 from core.formati import euro
 
 
+def enti_di_altri_accordi(utente):
+    """The parties of the agreements the user does not see, and their member
+    cooperatives: their data is for their own staff to edit."""
+    altri = Accordo.objects.exclude(pk__in=accordi_visibili(utente))
+    return Ente.objects.filter(
+        Q(accordi_come_ente_pubblico__in=altri)
+        | Q(accordi_come_partner__in=altri)
+        | Q(consorzio__accordi_come_partner__in=altri)
+    )
+
+
 @admin.register(Ente)
-class EnteAdmin(SimpleHistoryAdmin):
+class EnteAdmin(AdminRiservato):
     list_display = ("nome", "tipo", "codice_fiscale", "partita_iva", "consorzio", "citta")
-    list_filter = ("tipo",)
+    list_filter = ("tipo", filtro_correlati("consorzio"))
     list_select_related = ("consorzio",)
-    search_fields = ("nome", "codice_fiscale", "partita_iva")
+    search_fields = ("nome", "codice_fiscale", "partita_iva", "citta")
     fieldsets = (
         (None, {"fields": ("nome", "tipo", "consorzio")}),
         (_("Dati fiscali"), {"fields": ("codice_fiscale", "partita_iva")}),
@@ -37,6 +50,13 @@ class EnteAdmin(SimpleHistoryAdmin):
         (_("Note"), {"fields": ("note",)}),
     )
 
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None or request.user.is_superuser:
+            return True
+        return not enti_di_altri_accordi(request.user).filter(pk=obj.pk).exists()
+
 
 class ObiettivoInline(admin.TabularInline):
     model = Obiettivo
@@ -50,14 +70,15 @@ class AccordoForm(RegoleModelForm):
     class Meta:
         model = Accordo
         fields = "__all__"
+        widgets = {"titolo": forms.Textarea(attrs={"rows": 2, "cols": 80})}
 
 
 @admin.register(Accordo)
-class AccordoAdmin(SimpleHistoryAdmin):
+class AccordoAdmin(AdminRiservato):
     form = AccordoForm
     inlines = [ObiettivoInline]
     list_display = (
-        "titolo",
+        "titolo_breve",
         "ente_pubblico",
         "ente_partner",
         "data_inizio",
@@ -67,10 +88,20 @@ class AccordoAdmin(SimpleHistoryAdmin):
         "budget_disponibile",
         "progettazione_disponibile",
     )
-    list_filter = ("stato", "ente_pubblico", "ente_partner")
+    list_filter = ("stato", filtro_correlati("ente_pubblico"), filtro_correlati("ente_partner"))
     list_select_related = ("ente_pubblico", "ente_partner")
-    search_fields = ("titolo", "riferimento", "oggetto")
+    search_fields = (
+        "titolo",
+        "riferimento",
+        "oggetto",
+        "ente_pubblico__nome",
+        "ente_partner__nome",
+    )
     readonly_fields = ("situazione_budget",)
+
+    class Media:
+        css = {"all": ["budget/admin.css"]}
+
     fieldsets = (
         (None, {"fields": ("titolo", "riferimento", "stato", "oggetto")}),
         (
@@ -96,12 +127,26 @@ class AccordoAdmin(SimpleHistoryAdmin):
                 )
             },
         ),
+        (_("Laboratori"), {"fields": ("giorni_modifica_sessioni",)}),
         (_("Situazione del budget"), {"fields": ("situazione_budget",)}),
         (_("Note"), {"fields": ("note",)}),
     )
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(pk__in=accordi_visibili(request.user))
+    def righe_visibili(self, request):
+        return accordi_visibili(request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        utente = request.user
+        if (
+            db_field.name == "ente_pubblico"
+            and not utente.is_superuser
+            and utente.ente_id is not None
+            and utente.ente.tipo == TipoEnte.COMUNE
+        ):
+            # A Comune's staff set up their own Comune's agreements.
+            kwargs["queryset"] = Ente.objects.filter(pk=utente.ente_id)
+            kwargs.setdefault("initial", utente.ente_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)
@@ -109,6 +154,10 @@ class AccordoAdmin(SimpleHistoryAdmin):
         for accordo in changelist.result_list:
             accordo.stato_budget = stati[accordo.pk]
         return changelist
+
+    @admin.display(description=_("titolo"), ordering="titolo")
+    def titolo_breve(self, obj):
+        return Truncator(obj.titolo).chars(90)
 
     @admin.display(description=_("budget"))
     def budget_totale(self, obj):

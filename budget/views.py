@@ -16,7 +16,10 @@ def documento_prestazione(request, pk: int):
     prestazione = get_object_or_404(prestazioni_visibili(request.user), pk=pk)
     if not prestazione.documento:
         raise Http404
-    file = prestazione.documento.open("rb")
+    try:
+        file = prestazione.documento.open("rb")
+    except OSError as exc:  # the record survived, its file did not (e.g. a partial restore)
+        raise Http404 from exc
     tipo = tipo_allegato(file.read(16))
     file.seek(0)
     if tipo is None:

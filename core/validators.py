@@ -21,6 +21,10 @@ def tipo_allegato(intestazione: bytes) -> str | None:
 
 
 def valida_allegato(file) -> None:
+    if getattr(file, "_committed", False):
+        # Already stored: it was checked on upload. Reading it back on every
+        # save of its record would fail (500) if the file went missing.
+        return
     if file.size > settings.MAX_UPLOAD_SIZE:
         raise ValidationError(
             _("Il file pesa %(mb).1f MB: il massimo consentito è %(max)d MB.")
