@@ -5,9 +5,10 @@ figures, so every fee, cap and residual in the application is computed here
 and nowhere else (see DESIGN.md, "Money rules").
 """
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from core.formati import data_it, euro, percentuale
@@ -54,15 +55,16 @@ def errori_importo(valore: Decimal) -> list[str]:
     """Why an amount cannot be a prestazione's value (empty when it can)."""
     if not valore.is_finite():
         return ["L'importo non è un numero."]
+    # Size first: a 30-digit typo must not reach quantize(), which would fail.
+    if abs(valore) > IMPORTO_MASSIMO:
+        return [
+            f"L'importo supera il massimo ammesso per una singola prestazione "
+            f"({euro(IMPORTO_MASSIMO)}): verificare che non sia un errore di battitura."
+        ]
     if valore <= 0:
         return [f"L'importo deve essere maggiore di zero (indicato {euro(valore)})."]
     if valore != valore.quantize(CENT):
         return ["L'importo ha più di due decimali: indicarlo al centesimo."]
-    if valore > IMPORTO_MASSIMO:
-        return [
-            f"L'importo {euro(valore)} supera il massimo ammesso per una singola prestazione "
-            f"({euro(IMPORTO_MASSIMO)}): verificare che non sia un errore di battitura."
-        ]
     return []
 
 
@@ -266,3 +268,155 @@ def percentuale_di(parte: Decimal, totale: Decimal) -> Decimal:
     if not totale:
         return Decimal("0.0")
     return (parte * CENTO / totale).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+# Forecast of a tranche at the end of its period (the dashboards' warning)
+
+SOGLIA_RESIDUO = Decimal("90")  # % of the amount: a forecast below it flags money left unspent
+GIORNI_MINIMI_PREVISIONE = 30  # a pace measured over fewer days says too little
+
+
+class Esito:
+    IN_LINEA = "in_linea"
+    RESIDUO = "residuo"
+    SFORAMENTO = "sforamento"
+
+
+class Fase:
+    FUTURA = "futura"
+    IN_CORSO = "in_corso"
+    CHIUSA = "chiusa"
+
+
+@dataclass(frozen=True)
+class Previsione:
+    """What a tranche will have used at the end of its period.
+
+    `scostamento` is the amount minus the forecast: above zero, money left
+    unspent; below zero, spending beyond the amount at the current pace.
+    `esito` is None when there is nothing to forecast yet.
+    """
+
+    fase: str
+    esito: str | None
+    utilizzato_previsto: Decimal | None
+    scostamento: Decimal | None
+    data_esaurimento: date | None
+    messaggio: str
+
+    @property
+    def avviso(self) -> bool:
+        return self.esito in (Esito.RESIDUO, Esito.SFORAMENTO)
+
+
+def previsione_tranche(
+    *, importo: Decimal, utilizzato: Decimal, inizio: date, fine: date, oggi: date
+) -> Previsione:
+    """Extrapolate the spending pace so far to the end of the tranche.
+
+    The pace is what is used divided by the days elapsed from the start to
+    `oggi`, both included; the forecast is that pace times the days of the
+    whole period. Straight-line on purpose: a person can redo it by hand.
+
+    - A future tranche (`oggi` before its start) has nothing to forecast.
+    - A tranche whose period is over is forecast by its actual figure.
+    - Fewer than GIORNI_MINIMI_PREVISIONE days into a period the pace says
+      too little: no forecast, unless the tranche is already used up.
+    - esito "sforamento": the forecast exceeds the amount. The rules refuse
+      charges beyond the amount, so this means the tranche would run out
+      before its end: `data_esaurimento` is the day the pace reaches it.
+    - esito "residuo": the forecast is below SOGLIA_RESIDUO (90%) of the
+      amount; the message says how much would be left.
+    - esito "in linea": otherwise (90% included).
+
+    The forecast uses the tranche's own amount: with carry-over of residuals
+    what is left still moves to the next tranche, but the warning stands.
+    """
+    if oggi < inizio:
+        return Previsione(
+            Fase.FUTURA,
+            None,
+            None,
+            None,
+            None,
+            f"La tranche inizia il {data_it(inizio)}: nessuna previsione.",
+        )
+    if oggi > fine:
+        return _previsione_chiusa(importo, utilizzato, fine)
+    if utilizzato >= importo and oggi < fine:
+        return Previsione(
+            Fase.IN_CORSO,
+            Esito.SFORAMENTO,
+            utilizzato,
+            importo - utilizzato,
+            oggi,
+            f"La tranche è già interamente utilizzata: nessuna disponibilità fino alla fine "
+            f"del periodo ({data_it(fine)}).",
+        )
+    trascorsi = (oggi - inizio).days + 1
+    totali = (fine - inizio).days + 1
+    if trascorsi < min(GIORNI_MINIMI_PREVISIONE, totali):
+        return Previsione(
+            Fase.IN_CORSO,
+            None,
+            None,
+            None,
+            None,
+            f"Previsione non ancora disponibile: la tranche è iniziata il {data_it(inizio)} "
+            f"e il ritmo di spesa si valuta dopo {GIORNI_MINIMI_PREVISIONE} giorni.",
+        )
+    esatto = utilizzato * totali / trascorsi
+    previsto = arrotonda(esatto)
+    scostamento = importo - previsto
+    if esatto > importo:
+        # The day the cumulative pace reaches the amount (day 1 = the start).
+        giorni = math.ceil(importo * trascorsi / utilizzato)
+        esaurimento = inizio + timedelta(days=giorni - 1)
+        if esaurimento < fine:
+            return Previsione(
+                Fase.IN_CORSO,
+                Esito.SFORAMENTO,
+                previsto,
+                scostamento,
+                esaurimento,
+                f"Al ritmo attuale la tranche si esaurirebbe il {data_it(esaurimento)}, prima "
+                f"della fine del periodo ({data_it(fine)}).",
+            )
+    if esatto * CENTO < SOGLIA_RESIDUO * importo:
+        return Previsione(
+            Fase.IN_CORSO,
+            Esito.RESIDUO,
+            previsto,
+            scostamento,
+            None,
+            f"Al ritmo attuale al {data_it(fine)} resterebbero non spesi circa "
+            f"{euro(scostamento)} ({percentuale(percentuale_di(scostamento, importo))} "
+            "della tranche).",
+        )
+    return Previsione(
+        Fase.IN_CORSO,
+        Esito.IN_LINEA,
+        previsto,
+        scostamento,
+        None,
+        f"Al ritmo attuale al {data_it(fine)} si utilizzerebbero circa "
+        f"{euro(min(previsto, importo))} ({percentuale(percentuale_di(min(previsto, importo), importo))} "
+        "della tranche).",
+    )
+
+
+def _previsione_chiusa(importo: Decimal, utilizzato: Decimal, fine: date) -> Previsione:
+    scostamento = importo - utilizzato
+    if scostamento < 0:
+        esito = Esito.SFORAMENTO
+        messaggio = f"Chiusa il {data_it(fine)} oltre l'importo di {euro(-scostamento)}."
+    elif scostamento == 0:
+        esito = Esito.IN_LINEA
+        messaggio = f"Chiusa il {data_it(fine)}: importo interamente utilizzato."
+    else:
+        esito = Esito.RESIDUO if utilizzato * CENTO < SOGLIA_RESIDUO * importo else Esito.IN_LINEA
+        messaggio = (
+            f"Chiusa il {data_it(fine)} con {euro(scostamento)} non spesi "
+            f"({percentuale(percentuale_di(scostamento, importo))} della tranche)."
+        )
+    return Previsione(Fase.CHIUSA, esito, utilizzato, scostamento, None, messaggio)

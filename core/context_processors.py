@@ -15,6 +15,7 @@ def _menu(utente) -> list[tuple[str, str]]:
         voci.append(("I miei laboratori", reverse("laboratori:elenco")))
     elif ruolo in (Ruolo.COMUNE, Ruolo.CONSORZIO, Ruolo.AMMINISTRATORE):
         voci.append(("Laboratori", reverse("laboratori:elenco")))
+        voci.append(("Prestazioni", reverse("budget:prestazioni")))
         voci.append(("Rendiconti", reverse("rendicontazione:elenco")))
     if utente.is_staff:
         voci.append(("Amministrazione", reverse("admin:index")))
