@@ -1,12 +1,102 @@
+"""The home page: each role's dashboard.
+
+Comune, Consorzio and the administrator see every agreement they may read
+(its budget, spending by month, forecasts, reports, what waits for them,
+recent changes); a cooperative sees its laboratories and the sessions that
+look missing, and no money. The figures come from core.selectors; the view
+only adds the charts, which are markup.
+"""
+
+from dataclasses import dataclass
+
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
+from core.formati import data_it
+from core.grafici import istogramma_mensile
 from core.models import Ruolo
+from core.selectors import CruscottoAccordo, cruscotto, cruscotto_cooperativa
+from laboratori import services as servizi_laboratori
+from rendicontazione.grafici import barre_budget
 
 
+@dataclass(frozen=True)
+class Pannello:
+    """One agreement of the dashboard with its two charts."""
+
+    accordo: CruscottoAccordo
+    grafico_budget: SafeString
+    grafico_mensile: SafeString
+
+
+def _pannello(accordo: CruscottoAccordo) -> Pannello:
+    stato = accordo.stato
+    righe = [
+        (_("Tranche %(etichetta)s") % {"etichetta": t.etichetta}, t.utilizzato, t.disponibile)
+        for t in stato.tranche
+    ]
+    righe.append(
+        (
+            _("Tetto quota progettazione"),
+            stato.progettazione.utilizzato,
+            stato.progettazione.disponibile,
+        )
+    )
+    mensile = istogramma_mensile(
+        accordo.spesa_mensile,
+        titolo=_("Spesa per mese, %(dal)s – %(al)s")
+        % {"dal": data_it(stato.data_inizio), "al": data_it(stato.data_fine)},
+        ident=f"mensile-{stato.accordo_id}",
+    )
+    budget = barre_budget(
+        righe, titolo=_("Budget utilizzato e disponibile"), ident=f"budget-{stato.accordo_id}"
+    )
+    # Both charts are SVG built by our own code, with every text escaped there.
+    return Pannello(
+        accordo=accordo,
+        grafico_budget=mark_safe(budget),  # noqa: S308
+        grafico_mensile=mark_safe(mensile),  # noqa: S308
+    )
+
+
+def _url_prestazioni() -> str | None:
+    # The prestazioni list is being built in the budget app; until its URL
+    # exists the dashboard simply shows no link.
+    try:
+        return reverse("budget:prestazioni")
+    except NoReverseMatch:
+        return None
+
+
+@require_safe
 @login_required
 def home(request):
-    """Send each role where its daily work is."""
-    if request.user.ruolo in (Ruolo.COOPERATIVA, Ruolo.CONSORZIO, Ruolo.COMUNE):
-        return redirect("laboratori:elenco")
-    return redirect("admin:index")
+    utente = request.user
+    ruolo = utente.ruolo
+    # The laboratories' clock, which tests freeze: the same "today" as the
+    # session pages.
+    oggi = servizi_laboratori.oggi()
+    if ruolo == Ruolo.COOPERATIVA:
+        return render(
+            request,
+            "core/cruscotto_cooperativa.html",
+            {"cruscotto": cruscotto_cooperativa(utente, oggi=oggi)},
+        )
+    if ruolo is None and utente.is_staff:
+        # Technical staff without an organisation work in the admin.
+        return redirect("admin:index")
+    dati = cruscotto(utente, oggi=oggi)
+    return render(
+        request,
+        "core/cruscotto.html",
+        {
+            "cruscotto": dati,
+            "pannelli": [_pannello(accordo) for accordo in dati.accordi],
+            "url_prestazioni": _url_prestazioni(),
+            "consorzio": ruolo == Ruolo.CONSORZIO,
+        },
+    )
