@@ -142,6 +142,9 @@ def test_a_cooperative_logs_a_session_on_a_phone(
     )
 
     entra(pagina, live_server.url, utente_coop_a.username)
+    # The cooperative lands on its dashboard, then opens its laboratories.
+    assert pagina.locator("h1").inner_text() == "Cruscotto"
+    pagina.goto(f"{live_server.url}/laboratori/")
     assert pagina.locator("h1").inner_text() == "I miei laboratori"
     assert all(stato in (200, 304) for _url, stato in fogli_di_stile), fogli_di_stile
     assert any("bootstrap-italia.min.css" in url for url, _stato in fogli_di_stile)
