@@ -40,7 +40,7 @@ def dati_da_salvare(monkeypatch) -> list[Path]:
     """Demo data, a receipt and a report sent and approved (so a frozen PDF,
     transitions and a closed period); returns the private files created."""
     monkeypatch.setenv("DEMO_PASSWORD", "password-demo-123")
-    call_command("dati_demo", stdout=StringIO())
+    call_command("dati_demo", "--senza-rendiconti", stdout=StringIO())
     accordo = Accordo.objects.get()
     consorzio = Utente.objects.get(username="consorzio")
     comune = Utente.objects.get(username="comune")

@@ -26,7 +26,7 @@ DAL, AL = date(2024, 9, 1), date(2024, 12, 31)
 @pytest.fixture
 def demo(db, monkeypatch):
     monkeypatch.setenv("DEMO_PASSWORD", "password-demo-123")
-    call_command("dati_demo", stdout=StringIO())
+    call_command("dati_demo", "--senza-rendiconti", stdout=StringIO())
     accordo = Accordo.objects.get()
     return {
         "accordo": accordo,

@@ -21,6 +21,8 @@ from budget.models import Prestazione, Tranche
 from core.models import Utente
 from core.ruoli import gruppo_per_ruolo
 from laboratori.demo import crea_laboratori
+from rendicontazione import services as rendiconti
+from rendicontazione.models import Rendiconto
 
 COOPERATIVE = [
     ("Solco Cremona Edu Società Cooperativa Sociale", "01523400198", "Via del Sale 40/E"),
@@ -63,6 +65,40 @@ PRESTAZIONI = [
 ]
 # fmt: on
 
+RENDICONTI = [
+    (
+        date(2024, 9, 1),
+        date(2024, 12, 31),
+        {
+            "attivita_svolte": (
+                "Avvio della ciclofficina, della falegnameria e del doposcuola al Civico 81; "
+                "uscite di educativa territoriale nei quartieri; laboratorio di cucina da dicembre."
+            ),
+            "risultati": (
+                "Cinque laboratori attivi, un gruppo stabile di ragazzi in ciascuno, prime "
+                "segnalazioni dai servizi di tutela e dalle scuole."
+            ),
+            "criticita": "Avvio rallentato dall'individuazione degli spazi per la falegnameria.",
+            "prospettive": "Programmazione 2025 con il centro estivo e il coinvolgimento delle associazioni.",
+        },
+        True,
+    ),
+    (
+        date(2025, 1, 1),
+        date(2025, 6, 30),
+        {
+            "attivita_svolte": (
+                "Prosecuzione dei laboratori, secondo modulo di falegnameria, avvio del centro "
+                "estivo per preadolescenti a giugno."
+            ),
+            "risultati": "Crescita delle presenze medie e buona tenuta dei gruppi.",
+            "criticita": "Alcuni ragazzi hanno lasciato dopo pochi incontri.",
+            "prospettive": "Rafforzare il raccordo con la scuola per il secondo semestre.",
+        },
+        False,
+    ),
+]
+
 UTENTI = [
     # (username, first name, last name, ente key, staff)
     ("comune", "Giulia", "Ferrari", "comune", True),
@@ -74,6 +110,13 @@ UTENTI = [
 
 class Command(BaseCommand):
     help = "Crea i dati dimostrativi e un utente per ruolo (idempotente)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--senza-rendiconti",
+            action="store_true",
+            help="non creare i rendiconti dimostrativi (né chiudere il periodo 2024)",
+        )
 
     def handle(self, *args, **options):
         if not Accordo.objects.filter(titolo=cremona.ACCORDO["titolo"]).exists():
@@ -88,7 +131,12 @@ class Command(BaseCommand):
             f"Laboratori: {len(laboratori)}; sessioni dimostrative create: {sessioni}."
         )
         self.stdout.write(f"Prestazioni dimostrative create: {create}.")
-        self._utenti(enti)
+        credenziali = self._utenti(enti)
+        if not options["senza_rendiconti"]:
+            self._rendiconti()
+        # Last, so the credentials are not lost among the e-mails the console
+        # backend prints for the demo reports.
+        self.stdout.write(credenziali)
 
     def _enti(self) -> dict[str, Ente]:
         consorzio = Ente.objects.get(codice_fiscale=cremona.CONSORZIO["codice_fiscale"])
@@ -154,7 +202,7 @@ class Command(BaseCommand):
         assert Tranche.objects.filter(accordo=accordo).count() == 2
         return create
 
-    def _utenti(self, enti) -> None:
+    def _utenti(self, enti) -> str:
         password = os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(12)
         righe = []
         for username, nome, cognome, chiave, staff in UTENTI:
@@ -173,10 +221,34 @@ class Command(BaseCommand):
         admin.set_password(password)
         admin.save()
         righe.append(("amministratore", "Amministratore", "-"))
-        self.stdout.write("")
-        self.stdout.write("Utenti dimostrativi (password uguale per tutti):")
+        righe_testo: list[str] = []
+        righe_testo.append("")
+        righe_testo.append("Utenti dimostrativi (password uguale per tutti):")
         for username, ruolo, ente in righe:
-            self.stdout.write(f"  {username:<15} {ruolo:<15} {ente}")
-        self.stdout.write(f"  password: {password}")
+            righe_testo.append(f"  {username:<15} {ruolo:<15} {ente}")
+        righe_testo.append(f"  password: {password}")
         if not os.environ.get("DEMO_PASSWORD"):
-            self.stdout.write("  (generata ora: impostare DEMO_PASSWORD per sceglierla)")
+            righe_testo.append("  (generata ora: impostare DEMO_PASSWORD per sceglierla)")
+        return "\n".join(righe_testo)
+
+    def _rendiconti(self) -> None:
+        """The 2024 report approved (its period closed) and the first half of
+        2025 submitted and waiting for the Comune: both sides of the review
+        are there to explore."""
+        accordo = Accordo.objects.get(titolo=cremona.ACCORDO["titolo"])
+        consorzio = Utente.objects.get(username="consorzio")
+        comune = Utente.objects.get(username="comune")
+        creati = 0
+        for dal, al, testi, approva in RENDICONTI:
+            if Rendiconto.objects.filter(accordo=accordo, dal=dal, al=al).exists():
+                continue
+            rendiconto = rendiconti.rendiconto_salva(
+                rendiconto=Rendiconto(accordo=accordo, dal=dal, al=al, **testi), utente=consorzio
+            )
+            rendiconti.invia(rendiconto=rendiconto, utente=consorzio)
+            if approva:
+                rendiconti.approva(
+                    rendiconto=rendiconto, utente=comune, osservazioni="Documentazione completa."
+                )
+            creati += 1
+        self.stdout.write(f"Rendiconti dimostrativi creati: {creati}.")
