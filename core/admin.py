@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_forms import AutocompleteSicuro
 from core.models import Utente
 from core.ruoli import GRUPPI, gruppo_per_ruolo
 
@@ -14,7 +15,7 @@ DESCRIZIONE_ENTE = _(
 
 
 @admin.register(Utente)
-class UtenteAdmin(UserAdmin):
+class UtenteAdmin(AutocompleteSicuro, UserAdmin):
     list_display = ("username", "first_name", "last_name", "ente", "is_staff", "is_active")
     list_filter = ("ente__tipo", "is_staff", "is_superuser", "is_active", "groups")
     list_select_related = ("ente",)

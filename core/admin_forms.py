@@ -18,6 +18,7 @@ from django.db import models, router, transaction
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.formati import ImportoNonValido, numero, parse_importo
+from core.widgets import AutocompleteSelectSicuro
 
 
 class RegoleModelForm(forms.ModelForm):
@@ -74,7 +75,20 @@ class ImportoField(forms.DecimalField):
             raise ValidationError(str(exc), code="invalid") from exc
 
 
-class AdminRiservato(SimpleHistoryAdmin):
+class AutocompleteSicuro:
+    """For a ModelAdmin or an inline: its autocomplete fields answer a posted
+    value that is not an id with the field's error, not a server error
+    (core.widgets.AutocompleteSelectSicuro)."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = AutocompleteSelectSicuro(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class AdminRiservato(AutocompleteSicuro, SimpleHistoryAdmin):
     """A ModelAdmin limited to the rows `righe_visibili` returns.
 
     Django's admin filters lists and change pages through `get_queryset`, but

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accordo.access import accordi_visibili
 from accordo.models import Ente, Obiettivo, TipoEnte
-from core.admin_forms import AdminRiservato, filtro_correlati
+from core.admin_forms import AdminRiservato, AutocompleteSicuro, filtro_correlati
 from laboratori import services
 from laboratori.access import (
     laboratori_modificabili,
@@ -25,7 +25,7 @@ from laboratori.forms import LaboratorioAdminForm, SessioneAdminForm
 from laboratori.models import Laboratorio, Partecipante, PartnerLaboratorio, Sessione
 
 
-class PartnerLaboratorioInline(admin.TabularInline):
+class PartnerLaboratorioInline(AutocompleteSicuro, admin.TabularInline):
     model = PartnerLaboratorio
     extra = 0
     autocomplete_fields = ("ente",)
