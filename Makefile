@@ -1,12 +1,13 @@
 # Everyday commands. `make run` starts the application with demo data,
-# `make test` runs everything CI runs (scripts/test.sh).
+# `make test` runs everything CI runs (scripts/test.sh), `make bench` prints
+# the benchmark figures (scripts/bench.sh).
 
 PY     := .venv/bin/python
 RUFF   := .venv/bin/ruff
 # pip reinstalls only when pyproject.toml is newer than this stamp.
 STAMP  := .venv/.installed
 
-.PHONY: venv run test lint clean
+.PHONY: venv run test lint bench clean
 
 venv: $(STAMP)
 	@:
@@ -38,6 +39,11 @@ run: venv .env
 # Extra pytest arguments: make test ARGS='-k rules'
 test:
 	bash scripts/test.sh $(ARGS)
+
+# Benchmark figures (scripts/bench.sh): SQLite, plus a throw-away PostgreSQL
+# for the concurrency figure. Extra arguments: make bench ARGS='--json bench.json'
+bench:
+	bash scripts/bench.sh $(ARGS)
 
 lint: venv
 	$(RUFF) check .
