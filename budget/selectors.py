@@ -40,9 +40,10 @@ def saldo(tranche: Tranche) -> rules.SaldoTranche:
     return rules.SaldoTranche(
         etichetta=tranche.etichetta,
         importo=tranche.importo,
-        valore=tranche.somma_valore,
-        quote=tranche.somma_quote,
-        progettazione=tranche.somma_progettazione,
+        # SQLite sums decimals as floats: back to the cent before any rule.
+        valore=rules.arrotonda(Decimal(tranche.somma_valore)),
+        quote=rules.arrotonda(Decimal(tranche.somma_quote)),
+        progettazione=rules.arrotonda(Decimal(tranche.somma_progettazione)),
     )
 
 

@@ -8,6 +8,7 @@ second one waits, then sees the first one's prestazione in its figures.
 """
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -248,13 +249,7 @@ def errori_tranche(tranche: Tranche) -> Errori:
                 f"{fuori.count()} prestazioni della tranche hanno una data fuori dal nuovo periodo.",
             )
         saldi = [
-            rules.SaldoTranche(
-                etichetta=tranche.etichetta,
-                importo=tranche.importo,
-                valore=t.somma_valore,
-                quote=t.somma_quote,
-                progettazione=t.somma_progettazione,
-            )
+            replace(saldo(t), etichetta=tranche.etichetta, importo=tranche.importo)
             if t.pk == tranche.pk
             else saldo(t)
             for t in tutte

@@ -248,7 +248,7 @@ class RigheAttivita:
 
 
 def leggi_attivita(
-    accordo: Accordo,
+    accordo: Accordo | None,
     *,
     dal: date | None = None,
     al: date | None = None,
@@ -256,9 +256,9 @@ def leggi_attivita(
 ) -> RigheAttivita:
     """Read the rows of an agreement's laboratories (or of `laboratori`, e.g.
     the ones a cooperative sees) over [dal, al], in six queries."""
-    labs_qs = (laboratori if laboratori is not None else Laboratorio.objects.all()).filter(
-        accordo=accordo
-    )
+    labs_qs = laboratori if laboratori is not None else Laboratorio.objects.all()
+    if accordo is not None:
+        labs_qs = labs_qs.filter(accordo=accordo)
     labs = list(labs_qs.select_related("cooperativa").order_by("titolo"))
     ids = [lab.pk for lab in labs]
     collegamenti = defaultdict(list)
@@ -325,9 +325,16 @@ def leggi_attivita(
         .order_by()
         .values_list("laboratorio_id", "data", "importo", "quota_amministrativa")
     ]
+    # Without an agreement (a listing across agreements) the objectives are
+    # those of the laboratories' agreements.
+    filtro_obiettivi = (
+        {"accordo": accordo}
+        if accordo is not None
+        else {"accordo_id__in": {lab.accordo_id for lab in labs}}
+    )
     obiettivi = list(
-        Obiettivo.objects.filter(accordo=accordo)
-        .order_by("numero")
+        Obiettivo.objects.filter(**filtro_obiettivi)
+        .order_by("accordo_id", "numero")
         .values_list("id", "numero", "testo")
     )
     return RigheAttivita(
@@ -364,7 +371,7 @@ def indicatori_da_righe(
 
 
 def indicatori(
-    accordo: Accordo,
+    accordo: Accordo | None,
     *,
     dal: date | None = None,
     al: date | None = None,

@@ -7,7 +7,6 @@ laboratori.access, so another cooperative's object is a 404 whatever its id,
 and a role that may read but not write gets a 403.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -109,17 +108,12 @@ class RigaElenco:
 
 
 def _righe_elenco(laboratori: list[Laboratorio], utente) -> list[RigaElenco]:
-    """The page's laboratories with their indicators: one `indicatori()` per
-    agreement on the page (usually one), whatever the number of sessions."""
-    per_accordo = defaultdict(list)
-    for laboratorio in laboratori:
-        per_accordo[laboratorio.accordo_id].append(laboratorio)
-    misure = {}
-    for gruppo in per_accordo.values():
-        risultato = indicatori(
-            gruppo[0].accordo, laboratori=Laboratorio.objects.filter(pk__in=[x.pk for x in gruppo])
-        )
-        misure.update({riga.laboratorio.id: riga.misure for riga in risultato.laboratori})
+    """The page's laboratories with their indicators: one `indicatori()` for
+    the whole page, whatever the number of agreements and sessions."""
+    risultato = indicatori(
+        None, laboratori=Laboratorio.objects.filter(pk__in=[x.pk for x in laboratori])
+    )
+    misure = {riga.laboratorio.id: riga.misure for riga in risultato.laboratori}
     modificabili = set(
         laboratori_modificabili(utente)
         .filter(pk__in=[x.pk for x in laboratori])

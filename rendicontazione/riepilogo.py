@@ -221,7 +221,8 @@ def _spesa(
 def riepilogo(accordo: Accordo, dal: date, al: date) -> Riepilogo:
     """The summary of [dal, al], with cumulative figures from the start of the
     agreement to `al`."""
-    accordo = Accordo.objects.select_related("ente_pubblico", "ente_partner").get(pk=accordo.pk)
+    if not (Accordo.ente_pubblico.is_cached(accordo) and Accordo.ente_partner.is_cached(accordo)):
+        accordo = Accordo.objects.select_related("ente_pubblico", "ente_partner").get(pk=accordo.pk)
     tranche = list(Tranche.objects.filter(accordo=accordo).order_by("data_inizio", "pk"))
     voci = list(
         Prestazione.objects.filter(tranche__accordo=accordo, data__lte=al)

@@ -74,7 +74,10 @@ def _richiedi_ruolo(utente, ruolo: str) -> None:
 def _rendiconto_visibile(utente, pk: int) -> Rendiconto:
     _richiedi_accesso(utente)
     return get_object_or_404(
-        rendiconti_visibili(utente).select_related("accordo", "creato_da"), pk=pk
+        rendiconti_visibili(utente).select_related(
+            "accordo__ente_pubblico", "accordo__ente_partner", "creato_da"
+        ),
+        pk=pk,
     )
 
 

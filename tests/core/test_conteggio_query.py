@@ -33,21 +33,6 @@ pytestmark = pytest.mark.django_db
 QUERY_MASSIME = 15
 
 # Known misses, reported to the owners of the pages (see README, Benchmarks).
-LABORATORI_PER_ACCORDO = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "laboratori.views._righe_elenco calls indicatori() once per agreement on the page "
-        "(6 queries each): the count grows with the agreements a user sees."
-    ),
-)
-RENDICONTO_16_QUERY = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "rendicontazione:dettaglio runs 16 queries: 7 of the page (session, user, its ente, "
-        "report, submissions, history, the header's agreement) + 9 of riepilogo(), which "
-        "reads the agreement again although the report brought it."
-    ),
-)
 
 
 @pytest.fixture(scope="module")
@@ -108,10 +93,10 @@ def test_the_big_set_is_bigger_in_agreements_and_data(insiemi):
     "pagina",
     [
         "dashboard",
-        pytest.param("laboratori", marks=LABORATORI_PER_ACCORDO),
+        "laboratori",
         "prestazioni",
         "rendiconti",
-        pytest.param("rendiconto", marks=RENDICONTO_16_QUERY),
+        "rendiconto",
     ],
 )
 def test_page_runs_the_same_few_queries_for_a_five_times_bigger_dataset(insiemi, pagina, ruolo):
