@@ -1,6 +1,7 @@
 """What the base layout shows: the heading and the role's navigation."""
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accordo.access import accordi_visibili
 from core.models import Ruolo
@@ -12,13 +13,13 @@ def _menu(utente) -> list[tuple[str, str]]:
     ruolo = utente.ruolo
     voci = []
     if ruolo == Ruolo.COOPERATIVA:
-        voci.append(("I miei laboratori", reverse("laboratori:elenco")))
+        voci.append((_("I miei laboratori"), reverse("laboratori:elenco")))
     elif ruolo in (Ruolo.COMUNE, Ruolo.CONSORZIO, Ruolo.AMMINISTRATORE):
-        voci.append(("Laboratori", reverse("laboratori:elenco")))
-        voci.append(("Prestazioni", reverse("budget:prestazioni")))
-        voci.append(("Rendiconti", reverse("rendicontazione:elenco")))
+        voci.append((_("Laboratori"), reverse("laboratori:elenco")))
+        voci.append((_("Prestazioni"), reverse("budget:prestazioni")))
+        voci.append((_("Rendiconti"), reverse("rendicontazione:elenco")))
     if utente.is_staff:
-        voci.append(("Amministrazione", reverse("admin:index")))
+        voci.append((_("Amministrazione"), reverse("admin:index")))
     return voci
 
 
