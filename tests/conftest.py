@@ -134,3 +134,19 @@ def crea_prestazione(fornitore):
 
 
 GIORNO_2024 = date(2024, 10, 15)
+
+
+@pytest.fixture
+def browser():
+    """Headless Debian Chromium through Playwright (never `playwright install`)."""
+    from tests.navigatore import ARGOMENTI_CHROMIUM, CHROMIUM
+
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium non installato in /usr/bin")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        istanza = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGOMENTI_CHROMIUM)
+        try:
+            yield istanza
+        finally:
+            istanza.close()

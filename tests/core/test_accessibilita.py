@@ -27,26 +27,14 @@ from laboratori.models import Laboratorio, Partecipante, Sessione, TipoLaborator
 from rendicontazione import services as rend_services
 from rendicontazione.models import Rendiconto
 from tests.conftest import PASSWORD
+from tests.navigatore import CHROMIUM, SCRIVANIA, TELEFONO
 
 # Playwright's sync API runs an event loop in this thread; the live server's
 # ORM calls from the test itself would otherwise be refused as "async".
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGOMENTI_CHROMIUM = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 RADICE = Path(__file__).resolve().parents[2]
 RAPPORTI = RADICE / "artifacts" / "axe"
-TELEFONO = {"width": 375, "height": 812}
-SCRIVANIA = {"width": 1280, "height": 900}
 GRAVI = ("serious", "critical")
 
 pytestmark = [
@@ -67,16 +55,6 @@ ESCLUSIONI_ADMIN: dict[tuple[str, str], str] = {
         "on light-blue text (1.42:1 between link and text); the admin is not our design"
     ),
 }
-
-
-@pytest.fixture
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGOMENTI_CHROMIUM)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture

@@ -28,25 +28,12 @@ from laboratori.models import Laboratorio, Partecipante, Presenza, Sessione, Tip
 from rendicontazione import services as rend_services
 from rendicontazione.models import Rendiconto, StatoRendiconto
 from tests.conftest import PASSWORD
+from tests.navigatore import ARTEFATTI, CHROMIUM, SCRIVANIA, TELEFONO
 
 # Playwright's sync API runs an event loop in this thread; the live server's
 # ORM calls from the test itself would otherwise be refused as "async".
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGOMENTI_CHROMIUM = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTEFATTI = Path(__file__).resolve().parents[2] / "artifacts"
-TELEFONO = {"width": 375, "height": 812}
-SCRIVANIA = {"width": 1280, "height": 900}
 
 pytestmark = [
     pytest.mark.browser,
@@ -55,16 +42,6 @@ pytestmark = [
 ]
 
 sync_api = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGOMENTI_CHROMIUM)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def nuova_pagina(browser, viewport=SCRIVANIA):

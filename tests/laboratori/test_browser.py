@@ -16,24 +16,12 @@ import pytest
 from laboratori import services
 from laboratori.models import Laboratorio, Partecipante, Presenza, Sessione, TipoLaboratorio
 from tests.conftest import PASSWORD
+from tests.navigatore import ARTEFATTI, CHROMIUM, TELEFONO
 
 # Playwright's sync API runs an event loop in this thread; the live server's
 # ORM calls from the test itself would otherwise be refused as "async".
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGOMENTI_CHROMIUM = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTEFATTI = Path(__file__).resolve().parents[2] / "artifacts"
-TELEFONO = {"width": 375, "height": 812}
 
 pytestmark = [
     pytest.mark.browser,
@@ -42,16 +30,6 @@ pytestmark = [
 ]
 
 sync_api = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGOMENTI_CHROMIUM)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture
