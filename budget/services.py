@@ -37,9 +37,11 @@ def _aggiungi(errori: Errori, campo: str | None, messaggio: str) -> None:
     errori[campo or "__all__"].append(messaggio)
 
 
-def _errori_modello(istanza, exclude: list[str] | None = None) -> Errori:
+def _errori_modello(istanza, *, vincoli: bool = True) -> Errori:
+    """Django's field validation. `vincoli=False` skips the check constraints'
+    queries where the rules already enforce them (and a lock is held)."""
     try:
-        istanza.full_clean(exclude=exclude, validate_unique=False)
+        istanza.full_clean(validate_unique=False, validate_constraints=vincoli)
     except ValidationError as exc:
         return {campo: list(messaggi) for campo, messaggi in exc.message_dict.items()}
     return {}
@@ -115,7 +117,9 @@ def _errori_prestazione_bloccata(prestazione: Prestazione) -> Errori:
         rules.ZERO if prestazione.progettazione else rules.quota_amministrativa(importo, aliquota)
     )
 
-    for campo, messaggi in _errori_modello(prestazione).items():
+    # The table's check constraints (value > 0, fee >= 0) are rules.errori_importo
+    # and the fee computed above: no need to query them under the lock.
+    for campo, messaggi in _errori_modello(prestazione, vincoli=False).items():
         errori[campo].extend(messaggi)
     if not prestazione.progettazione and prestazione.fornitore_id is None:
         _aggiungi(errori, "fornitore", "Indicare il fornitore della prestazione.")
