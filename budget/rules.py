@@ -30,6 +30,17 @@ def quota_amministrativa(valore: Decimal, aliquota: Decimal) -> Decimal:
     return arrotonda(valore * aliquota / CENTO)
 
 
+def aliquota_da_applicare(
+    *, progettazione: bool, aliquota_accordo: Decimal, registrata: Decimal | None
+) -> Decimal:
+    """Rule 5: a new prestazione takes the agreement's current rate, an edited
+    one keeps the rate it was registered with (`registrata`, None when it was
+    new or design work), and design work carries no fee."""
+    if progettazione:
+        return ZERO
+    return registrata if registrata is not None else aliquota_accordo
+
+
 def scorporo_iva(lordo: Decimal, aliquota_iva: Decimal) -> tuple[Decimal, Decimal]:
     """Gross amounts include VAT: net = gross / (1 + rate), VAT = gross - net."""
     netto = arrotonda(lordo / (1 + aliquota_iva / CENTO))

@@ -61,7 +61,8 @@ def tranche_per_data(accordo: Accordo, giorno: date) -> Tranche | None:
 # Prestazioni
 
 
-def _addebito_di(prestazione: Prestazione, indice: int) -> rules.Addebito:
+def addebito_registrato(prestazione: Prestazione, indice: int) -> rules.Addebito:
+    """What a saved prestazione charges to the tranche at `indice`."""
     return rules.Addebito(
         tranche=indice,
         valore=prestazione.importo,
@@ -96,12 +97,13 @@ def _errori_prestazione_bloccata(prestazione: Prestazione) -> Errori:
         _aggiungi(errori, None, chiuso)
         return errori
 
-    if prestazione.progettazione:
-        aliquota = rules.ZERO
-    elif precedente is not None and not precedente.progettazione:
-        aliquota = precedente.aliquota_quota_amministrativa
-    else:
-        aliquota = accordo.aliquota_quota_amministrativa
+    aliquota = rules.aliquota_da_applicare(
+        progettazione=prestazione.progettazione,
+        aliquota_accordo=accordo.aliquota_quota_amministrativa,
+        registrata=precedente.aliquota_quota_amministrativa
+        if precedente is not None and not precedente.progettazione
+        else None,
+    )
     prestazione.aliquota_quota_amministrativa = aliquota
 
     importo = prestazione.importo
@@ -146,7 +148,7 @@ def _errori_prestazione_bloccata(prestazione: Prestazione) -> Errori:
         aliquota=aliquota,
         progettazione=prestazione.progettazione,
     )
-    vecchio = _addebito_di(precedente, indice[precedente.tranche_id]) if precedente else None
+    vecchio = addebito_registrato(precedente, indice[precedente.tranche_id]) if precedente else None
     for violazione in rules.verifica_addebito(
         [saldo(t) for t in tutte],
         nuovo,

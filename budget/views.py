@@ -146,16 +146,6 @@ class Anteprima:
         return dati
 
 
-def _addebito_registrato(prestazione: Prestazione, indice: int) -> rules.Addebito:
-    return rules.Addebito(
-        tranche=indice,
-        valore=prestazione.importo,
-        aliquota=prestazione.aliquota_quota_amministrativa,
-        quota=prestazione.quota_amministrativa,
-        progettazione=prestazione.progettazione,
-    )
-
-
 def _anteprima(
     *, tranche: Tranche, tipo: str, importo: Decimal, prestazione: Prestazione | None
 ) -> Anteprima:
@@ -168,16 +158,19 @@ def _anteprima(
     saldi = [saldo(t) for t in tutte]
     precedente = None
     if prestazione is not None and prestazione.tranche_id in indice:
-        precedente = _addebito_registrato(prestazione, indice[prestazione.tranche_id])
-    if precedente is not None and not precedente.progettazione:
-        aliquota = precedente.aliquota
-    else:
-        aliquota = accordo.aliquota_quota_amministrativa
+        precedente = services.addebito_registrato(prestazione, indice[prestazione.tranche_id])
+    progettazione = tipo == TipoPrestazione.PROGETTAZIONE
     nuovo = rules.addebito(
         tranche=indice[tranche.pk],
         valore=importo,
-        aliquota=aliquota,
-        progettazione=tipo == TipoPrestazione.PROGETTAZIONE,
+        aliquota=rules.aliquota_da_applicare(
+            progettazione=progettazione,
+            aliquota_accordo=accordo.aliquota_quota_amministrativa,
+            registrata=precedente.aliquota
+            if precedente is not None and not precedente.progettazione
+            else None,
+        ),
+        progettazione=progettazione,
     )
     violazioni = rules.verifica_addebito(
         saldi,

@@ -626,3 +626,17 @@ def test_accepted_edits_never_break_a_cap(operazioni, riporto):
         if not violazioni:
             voci = dopo
         verifica_invarianti(voci, riporto)
+
+
+def test_rate_to_apply_keeps_the_registered_one_and_none_for_design_work():
+    from budget.rules import aliquota_da_applicare
+
+    assert aliquota_da_applicare(
+        progettazione=False, aliquota_accordo=D("4.00"), registrata=None
+    ) == D("4.00")
+    assert aliquota_da_applicare(
+        progettazione=False, aliquota_accordo=D("4.00"), registrata=D("3.00")
+    ) == D("3.00")
+    assert aliquota_da_applicare(
+        progettazione=True, aliquota_accordo=D("4.00"), registrata=D("3.00")
+    ) == D("0.00")
