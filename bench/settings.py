@@ -18,6 +18,10 @@ SECRET_KEY = "bench-only-secret-key-never-used-for-real-data"  # noqa: S105
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 DATABASES = {"default": env.db("BENCH_DATABASE_URL", default="sqlite://:memory:")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# As in production: connections kept between requests (PostgreSQL would
+# otherwise open one per request, and every page would pay for it).
+DATABASES["default"]["CONN_MAX_AGE"] = 60
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 ROOT_URLCONF = "bench.urls"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 PRIVATE_MEDIA_ROOT = Path(tempfile.gettempdir()) / "accordi-bench-private"

@@ -25,26 +25,68 @@ def _somma(campo: str, filtro: Q) -> Coalesce:
 
 
 def tranche_con_saldi(tranche: QuerySet[Tranche]) -> QuerySet[Tranche]:
-    """Tranches annotated with what is charged to them, in one query."""
-    progettazione = Q(prestazioni__tipo=TipoPrestazione.PROGETTAZIONE)
-    servizi = Q(prestazioni__tipo__in=TIPI_CON_QUOTA)
-    return tranche.annotate(
-        somma_valore=_somma("prestazioni__importo", servizi),
-        somma_quote=_somma("prestazioni__quota_amministrativa", servizi),
-        somma_progettazione=_somma("prestazioni__importo", progettazione),
-    ).order_by("accordo_id", "data_inizio", "pk")
+    """Tranches in the order the rules count them (by agreement, then by
+    start). What is charged to each is on the row (Tranche.somma_*), kept by
+    budget.services: no prestazione is read."""
+    return tranche.order_by("accordo_id", "data_inizio", "pk")
 
 
 def saldo(tranche: Tranche) -> rules.SaldoTranche:
-    """The rules' view of an annotated tranche (see tranche_con_saldi)."""
+    """The rules' view of a tranche."""
     return rules.SaldoTranche(
         etichetta=tranche.etichetta,
         importo=tranche.importo,
-        # SQLite sums decimals as floats: back to the cent before any rule.
-        valore=rules.arrotonda(Decimal(tranche.somma_valore)),
-        quote=rules.arrotonda(Decimal(tranche.somma_quote)),
-        progettazione=rules.arrotonda(Decimal(tranche.somma_progettazione)),
+        valore=tranche.somma_valore,
+        quote=tranche.somma_quote,
+        progettazione=tranche.somma_progettazione,
     )
+
+
+@dataclass(frozen=True)
+class SommeIncoerenti:
+    """A tranche whose running totals differ from its prestazioni."""
+
+    tranche_id: int
+    accordo_id: int
+    etichetta: str
+    registrate: tuple[Decimal, Decimal, Decimal]  # valore, quote, progettazione on the row
+    calcolate: tuple[Decimal, Decimal, Decimal]  # the same summed over the prestazioni
+
+
+def somme_calcolate(tranche: QuerySet[Tranche]) -> dict[int, tuple[Decimal, Decimal, Decimal]]:
+    """What the prestazioni charge to each tranche, summed in the database:
+    the reference the running totals are checked against (one query, reads
+    every prestazione of the tranches)."""
+    progettazione = Q(prestazioni__tipo=TipoPrestazione.PROGETTAZIONE)
+    servizi = Q(prestazioni__tipo__in=TIPI_CON_QUOTA)
+    righe = tranche.order_by().annotate(
+        calcolo_valore=_somma("prestazioni__importo", servizi),
+        calcolo_quote=_somma("prestazioni__quota_amministrativa", servizi),
+        calcolo_progettazione=_somma("prestazioni__importo", progettazione),
+    )
+    # SQLite sums decimals as floats: back to the cent.
+    return {
+        t.pk: tuple(
+            rules.arrotonda(Decimal(v))
+            for v in (t.calcolo_valore, t.calcolo_quote, t.calcolo_progettazione)
+        )
+        for t in righe
+    }
+
+
+def somme_incoerenti(tranche: QuerySet[Tranche] | None = None) -> list[SommeIncoerenti]:
+    """The tranches whose running totals disagree with their prestazioni
+    (empty when all is well)."""
+    tranche = Tranche.objects.all() if tranche is None else tranche
+    calcolate = somme_calcolate(tranche)
+    incoerenti = []
+    for t in tranche.order_by("accordo_id", "data_inizio", "pk"):
+        registrate = (t.somma_valore, t.somma_quote, t.somma_progettazione)
+        if registrate != calcolate[t.pk]:
+            incoerenti.append(
+                SommeIncoerenti(t.pk, t.accordo_id, t.etichetta, registrate, calcolate[t.pk])
+            )
+    return incoerenti
 
 
 @dataclass(frozen=True)
@@ -162,7 +204,7 @@ def _stato(accordo: Accordo, tranche: list[Tranche]) -> StatoBudget:
 
 
 def stati_budget(accordi: Iterable[Accordo] | QuerySet[Accordo]) -> list[StatoBudget]:
-    """The budget of several agreements in two queries."""
+    """The budget of several agreements in one query (the tranches)."""
     accordi = list(accordi)
     per_accordo: dict[int, list[Tranche]] = {a.pk: [] for a in accordi}
     for t in tranche_con_saldi(Tranche.objects.filter(accordo_id__in=per_accordo)):

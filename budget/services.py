@@ -2,9 +2,12 @@
 agreement's money rules goes through here.
 
 Each write checks the rules of budget.rules and saves in one transaction,
-holding a lock on the agreement's row (SELECT ... FOR UPDATE on PostgreSQL),
-so two people saving at the same moment cannot together break a cap: the
-second one waits, then sees the first one's prestazione in its figures.
+holding a lock on the agreement's row (budget.blocco), so two people saving
+at the same moment cannot together break a cap: the second one waits for
+the lock, then sees the first one's prestazione in its figures. What is
+charged to each tranche is kept on the tranche (Tranche.somma_*) by the
+prestazione writes here, so a check reads a few rows however many
+prestazioni there are.
 """
 
 from collections import defaultdict
@@ -14,41 +17,35 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 
 from accordo.models import Accordo
 from accordo.periodi import errore_periodo_chiuso
 from budget import rules
+from budget.blocco import AccordoBloccato, blocca, scrivi_somme
 from budget.models import Prestazione, Tranche
-from budget.selectors import saldo, tranche_con_saldi
+from budget.selectors import saldo, somme_incoerenti, tranche_con_saldi
 
 Errori = dict[str, list[str]]
-
-
-def _blocca_accordo(accordo_id: int) -> Accordo:
-    """Lock the agreement row for the rest of the transaction.
-
-    Every money write of an agreement takes this same lock, so the checks
-    and the write of concurrent requests are serialised per agreement.
-    """
-    return Accordo.objects.select_for_update().get(pk=accordo_id)
 
 
 def _aggiungi(errori: Errori, campo: str | None, messaggio: str) -> None:
     errori[campo or "__all__"].append(messaggio)
 
 
-def _errori_modello(istanza, *, vincoli: bool = True) -> Errori:
+def _errori_modello(istanza, *, exclude=None, vincoli: bool = True) -> Errori:
     """Django's field validation. `vincoli=False` skips the check constraints'
-    queries where the rules already enforce them (and a lock is held)."""
+    queries where the rules already enforce them."""
     try:
-        istanza.full_clean(validate_unique=False, validate_constraints=vincoli)
+        istanza.full_clean(exclude=exclude, validate_unique=False, validate_constraints=vincoli)
     except ValidationError as exc:
         return {campo: list(messaggi) for campo, messaggi in exc.message_dict.items()}
     return {}
 
 
-def _tranche_bloccate(accordo: Accordo) -> list[Tranche]:
-    return list(tranche_con_saldi(Tranche.objects.filter(accordo=accordo)))
+def _tranche_bloccate(accordo_id: int) -> list[Tranche]:
+    """The agreement's tranches with their totals; call after the lock."""
+    return list(tranche_con_saldi(Tranche.objects.filter(accordo_id=accordo_id)))
 
 
 def tranche_per_data(accordo: Accordo, giorno: date) -> Tranche | None:
@@ -59,6 +56,14 @@ def tranche_per_data(accordo: Accordo, giorno: date) -> Tranche | None:
 
 
 # Prestazioni
+#
+# A prestazione is checked in two steps. Its own fields (amount, dates,
+# supplier, laboratory) are checked without the agreement's lock; a save
+# then writes the row and its history, still without it, so that concurrent
+# savers of the same agreement do this part side by side. Under the lock
+# (budget.blocco) the caps, the dates against the tranche as it is now and
+# the closed periods are checked on the running totals, which are then
+# updated. A refusal there rolls the row back with the transaction.
 
 
 def addebito_registrato(prestazione: Prestazione, indice: int) -> rules.Addebito:
@@ -72,92 +77,146 @@ def addebito_registrato(prestazione: Prestazione, indice: int) -> rules.Addebito
     )
 
 
-def _errori_prestazione_bloccata(prestazione: Prestazione) -> Errori:
-    """Check a prestazione about to be saved. The caller holds the lock.
-
-    Also sets the rate and the fee: a new prestazione takes the agreement's
-    current rate, an edited one keeps the rate it was registered with, so a
-    later change of the rate does not rewrite history (rule 5).
-    """
-    errori: Errori = defaultdict(list)
-    tranche = Tranche.objects.select_related("accordo").get(pk=prestazione.tranche_id)
-    accordo = _blocca_accordo(tranche.accordo_id)
-    precedente = None
-    if prestazione.pk:
-        precedente = (
-            Prestazione.objects.select_for_update().select_related("tranche").get(pk=prestazione.pk)
-        )
-        if precedente.tranche.accordo_id != accordo.pk:
-            _aggiungi(errori, "tranche", "Una prestazione non può passare a un altro accordo.")
-            return errori
-    chiuso = errore_periodo_chiuso(
-        accordo.pk, prestazione.data, precedente.data if precedente else None
+def _precedente(prestazione: Prestazione) -> Prestazione | None:
+    """The saved version of an edited prestazione, its row locked so two
+    edits of the same prestazione are checked one after the other."""
+    if prestazione.pk is None:
+        return None
+    return (
+        Prestazione.objects.select_for_update(of=("self",))
+        .select_related("tranche")
+        .get(pk=prestazione.pk)
     )
-    if chiuso:
-        _aggiungi(errori, None, chiuso)
-        return errori
 
+
+def _imposta_quota(prestazione: Prestazione, aliquota_accordo: Decimal, precedente) -> None:
+    """Rule 5: a new prestazione takes the agreement's current rate, an
+    edited one keeps the rate it was registered with, so a later change of
+    the rate does not rewrite history; design work carries no fee."""
     aliquota = rules.aliquota_da_applicare(
         progettazione=prestazione.progettazione,
-        aliquota_accordo=accordo.aliquota_quota_amministrativa,
+        aliquota_accordo=aliquota_accordo,
         registrata=precedente.aliquota_quota_amministrativa
         if precedente is not None and not precedente.progettazione
         else None,
     )
     prestazione.aliquota_quota_amministrativa = aliquota
+    prestazione.quota_amministrativa = (
+        rules.ZERO
+        if prestazione.progettazione
+        else rules.quota_amministrativa(Decimal(prestazione.importo), aliquota)
+    )
 
+
+def _errori_date(errori: Errori, giorno: date | None, tranche, accordo) -> None:
+    if giorno is None:
+        return
+    for violazione in rules.verifica_data(
+        giorno,
+        tranche=tranche.etichetta,
+        inizio_tranche=tranche.data_inizio,
+        fine_tranche=tranche.data_fine,
+        inizio_accordo=accordo.data_inizio,
+        fine_accordo=accordo.data_fine,
+    ):
+        _aggiungi(errori, violazione.campo, violazione.messaggio)
+
+
+def _errori_campi(prestazione: Prestazione, precedente: Prestazione | None) -> Errori:
+    """Everything about a prestazione that does not need the lock: its
+    fields, supplier and laboratory. Also sets the rate and the fee, checked
+    again under the lock with the dates (the tranche's period may change)."""
+    errori: Errori = defaultdict(list)
+    # The tranche and agreement the caller passed, else read: what matters
+    # (the rate, the dates) is read again under the lock.
+    if not (
+        Prestazione.tranche.is_cached(prestazione)
+        and Tranche.accordo.is_cached(prestazione.tranche)
+    ):
+        prestazione.tranche = Tranche.objects.select_related("accordo").get(
+            pk=prestazione.tranche_id
+        )
+    tranche = prestazione.tranche
+    accordo = tranche.accordo
+    if precedente is not None and precedente.tranche.accordo_id != accordo.pk:
+        _aggiungi(errori, "tranche", "Una prestazione non può passare a un altro accordo.")
+        return errori
     importo = prestazione.importo
     if importo is None:
         _aggiungi(errori, "importo", "Indicare il valore della prestazione.")
-    else:
-        importo = Decimal(importo)
-        for messaggio in rules.errori_importo(importo):
-            _aggiungi(errori, "importo", messaggio)
+        return errori
+    for messaggio in rules.errori_importo(Decimal(importo)):
+        _aggiungi(errori, "importo", messaggio)
     if errori:
         return errori
-    prestazione.quota_amministrativa = (
-        rules.ZERO if prestazione.progettazione else rules.quota_amministrativa(importo, aliquota)
-    )
+    _imposta_quota(prestazione, accordo.aliquota_quota_amministrativa, precedente)
 
-    # The table's check constraints (value > 0, fee >= 0) are rules.errori_importo
-    # and the fee computed above: no need to query them under the lock.
-    for campo, messaggi in _errori_modello(prestazione, vincoli=False).items():
+    # Related rows passed as instances exist (the foreign keys enforce it at
+    # the insert); the check constraints (value > 0, fee >= 0) are
+    # rules.errori_importo and the fee computed above.
+    gia_letti = [
+        campo.name
+        for campo in Prestazione._meta.concrete_fields
+        if campo.is_relation and campo.is_cached(prestazione)
+    ]
+    for campo, messaggi in _errori_modello(prestazione, exclude=gia_letti, vincoli=False).items():
         errori[campo].extend(messaggi)
     if not prestazione.progettazione and prestazione.fornitore_id is None:
         _aggiungi(errori, "fornitore", "Indicare il fornitore della prestazione.")
     if prestazione.laboratorio_id and prestazione.laboratorio.accordo_id != accordo.pk:
         _aggiungi(errori, "laboratorio", "Il laboratorio indicato appartiene a un altro accordo.")
-    if prestazione.data is not None:
-        for violazione in rules.verifica_data(
-            prestazione.data,
-            tranche=tranche.etichetta,
-            inizio_tranche=tranche.data_inizio,
-            fine_tranche=tranche.data_fine,
-            inizio_accordo=accordo.data_inizio,
-            fine_accordo=accordo.data_fine,
-        ):
-            _aggiungi(errori, violazione.campo, violazione.messaggio)
-    if errori:
-        return errori
+    return errori
 
-    tutte = _tranche_bloccate(accordo)
-    indice = {t.pk: i for i, t in enumerate(tutte)}
+
+def _errori_sotto_blocco(
+    prestazione: Prestazione | None, precedente: Prestazione | None
+) -> tuple[Errori, AccordoBloccato, tuple[rules.SaldoTranche, ...]]:
+    """Take the agreement's lock and check a save (`prestazione`) or a
+    deletion (`prestazione` None) against the tranches as they are now.
+    Returns the refusals, what was read and the balances after the write."""
+    errori: Errori = defaultdict(list)
+    tranche_id = (prestazione or precedente).tranche_id
+    accordo_id = (prestazione or precedente).tranche.accordo_id
+    giorni = [p.data for p in (prestazione, precedente) if p is not None and p.data]
+    accordo = blocca(accordo_id, giorni)
+    saldi = accordo.saldi
+    if accordo.periodo_chiuso:
+        _aggiungi(errori, None, errore_periodo_chiuso(accordo_id, *giorni))
+        return errori, accordo, saldi
+    if precedente is not None:
+        saldi = rules.applica(
+            saldi, addebito_registrato(precedente, accordo.indice(precedente.tranche_id)), -1
+        )
+    if prestazione is None:
+        return errori, accordo, saldi
+
+    if (
+        precedente is None
+        and not prestazione.progettazione
+        and prestazione.aliquota_quota_amministrativa != accordo.aliquota_quota_amministrativa
+    ):
+        # The Comune changed the rate since the fields were checked.
+        _imposta_quota(prestazione, accordo.aliquota_quota_amministrativa, None)
+        if prestazione.pk is not None:
+            prestazione.save(
+                update_fields=["aliquota_quota_amministrativa", "quota_amministrativa"]
+            )
+    indice = accordo.indice(tranche_id)
+    _errori_date(errori, prestazione.data, accordo.tranche[indice], accordo)
     nuovo = rules.addebito(
-        tranche=indice[tranche.pk],
-        valore=importo,
-        aliquota=aliquota,
+        tranche=indice,
+        valore=Decimal(prestazione.importo),
+        aliquota=prestazione.aliquota_quota_amministrativa,
         progettazione=prestazione.progettazione,
     )
-    vecchio = addebito_registrato(precedente, indice[precedente.tranche_id]) if precedente else None
     for violazione in rules.verifica_addebito(
-        [saldo(t) for t in tutte],
+        saldi,
         nuovo,
         tetto_progettazione=accordo.tetto_progettazione,
         riporto_residui=accordo.riporto_residui,
-        precedente=vecchio,
     ):
         _aggiungi(errori, violazione.campo, violazione.messaggio)
-    return errori
+    return errori, accordo, rules.applica(saldi, nuovo)
 
 
 def errori_prestazione(prestazione: Prestazione) -> Errori:
@@ -168,20 +227,46 @@ def errori_prestazione(prestazione: Prestazione) -> Errori:
     """
     if prestazione.tranche_id is None:
         return {"tranche": ["Indicare la tranche."]}
-    return dict(_errori_prestazione_bloccata(prestazione))
+    precedente = _precedente(prestazione)
+    errori = _errori_campi(prestazione, precedente)
+    if not errori:
+        errori, _accordo, _saldi = _errori_sotto_blocco(prestazione, precedente)
+    return dict(errori)
+
+
+def _rifiuta(errori: Errori):
+    raise ValidationError(dict(errori))
 
 
 @transaction.atomic
 def prestazione_salva(*, prestazione: Prestazione, utente=None) -> Prestazione:
-    """Create or update a prestazione, or refuse it with ValidationError."""
-    errori = errori_prestazione(prestazione)
+    """Create or update a prestazione, or refuse it with ValidationError
+    (then nothing is saved, and a new prestazione is left without a pk)."""
+    if prestazione.tranche_id is None:
+        _rifiuta({"tranche": ["Indicare la tranche."]})
+    precedente = _precedente(prestazione)
+    errori = _errori_campi(prestazione, precedente)
     if errori:
-        raise ValidationError(errori)
+        _rifiuta(errori)
+    nuova = prestazione._state.adding
     if utente is not None:
         prestazione._history_user = utente
-        if prestazione.pk is None:
+        if nuova:
             prestazione.creata_da = utente
-    prestazione.save()
+    # No savepoint of its own: a refusal leaves this function's atomic block,
+    # which rolls the row back (the whole transaction, or its savepoint when
+    # the caller's transaction encloses it).
+    try:
+        prestazione.save()
+        errori, accordo, saldi = _errori_sotto_blocco(prestazione, precedente)
+        if errori:
+            _rifiuta(errori)
+        scrivi_somme(accordo, saldi)
+    except BaseException:
+        if nuova:
+            prestazione.pk = None
+            prestazione._state.adding = True
+        raise
     return prestazione
 
 
@@ -223,13 +308,37 @@ def prestazione_update(*, prestazione: Prestazione, utente=None, **campi) -> Pre
 
 @transaction.atomic
 def prestazione_delete(*, prestazione: Prestazione, utente=None) -> None:
-    _blocca_accordo(prestazione.tranche.accordo_id)
-    chiuso = errore_periodo_chiuso(prestazione.tranche.accordo_id, prestazione.data)
-    if chiuso:
-        raise ValidationError(chiuso)
+    precedente = _precedente(prestazione)
     if utente is not None:
-        prestazione._history_user = utente
-    prestazione.delete()
+        precedente._history_user = utente
+    precedente.delete()
+    errori, accordo, saldi = _errori_sotto_blocco(None, precedente)
+    if errori:
+        raise ValidationError(errori["__all__"][0])
+    scrivi_somme(accordo, saldi)
+    prestazione.pk = None
+
+
+@transaction.atomic
+def ricalcola_somme(tranche=None) -> int:
+    """Set the running totals of `tranche` (a queryset; default all) to the
+    sums of their prestazioni, under each agreement's lock. For rows written
+    without the services: bulk inserts, a restored backup. Returns how many
+    tranches changed."""
+    tranche = Tranche.objects.all() if tranche is None else tranche
+    cambiate = 0
+    for accordo_id in sorted(set(tranche.values_list("accordo_id", flat=True))):
+        blocca(accordo_id)
+        for incoerente in somme_incoerenti(tranche.filter(accordo_id=accordo_id)):
+            valore, quote, progettazione = incoerente.calcolate
+            Tranche.objects.filter(pk=incoerente.tranche_id).update(
+                somma_valore=valore,
+                somma_quote=quote,
+                somma_progettazione=progettazione,
+                versione=F("versione") + 1,
+            )
+            cambiate += 1
+    return cambiate
 
 
 # Tranches and the agreement's money rules (edited by the Comune)
@@ -242,8 +351,8 @@ def errori_tranche(tranche: Tranche) -> Errori:
         errori[campo].extend(messaggi)
     if errori or tranche.accordo_id is None:
         return dict(errori)
-    accordo = _blocca_accordo(tranche.accordo_id)
-    tutte = _tranche_bloccate(accordo)
+    accordo = blocca(tranche.accordo_id)
+    tutte = _tranche_bloccate(accordo.id)
     if tranche.pk:
         fuori = Prestazione.objects.filter(tranche_id=tranche.pk).exclude(
             data__range=(tranche.data_inizio, tranche.data_fine)
@@ -291,8 +400,8 @@ def errori_accordo(accordo: Accordo) -> Errori:
         errori[campo].extend(messaggi)
     if errori or accordo.pk is None:
         return dict(errori)
-    _blocca_accordo(accordo.pk)
-    tutte = _tranche_bloccate(accordo)
+    blocca(accordo.pk)
+    tutte = _tranche_bloccate(accordo.pk)
     for violazione in rules.verifica_saldi(
         [saldo(t) for t in tutte],
         tetto_progettazione=accordo.tetto_progettazione,
