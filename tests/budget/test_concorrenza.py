@@ -10,16 +10,19 @@ writes, so these tests are skipped there.
 """
 
 import threading
+import time
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 
+from accordo.models import PeriodoChiuso
 from budget import rules, services
+from budget.blocco import blocca
 from budget.models import Prestazione, TipoPrestazione
-from budget.selectors import stato_budget
+from budget.selectors import somme_incoerenti, stato_budget
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -92,6 +95,7 @@ def test_concurrent_writers_cannot_overspend_a_tranche(tranche_2024, fornitore):
     riga = stato_budget(tranche_2024.accordo).tranche[0]
     assert riga.disponibile >= 0
     assert riga.utilizzato == addebito * possono_entrare
+    assert somme_incoerenti() == []
 
 
 def test_concurrent_writers_cannot_overspend_the_design_cap(tranche_2024, tranche_2025):
@@ -124,3 +128,129 @@ def test_concurrent_writers_cannot_overspend_the_design_cap(tranche_2024, tranch
     assert stato.progettazione.utilizzato == Decimal("6000.00")
     assert stato.progettazione.disponibile >= 0
     assert all(r.disponibile >= 0 for r in stato.tranche)
+    assert somme_incoerenti() == []
+
+
+# A writer waiting for the lock with its row already inserted
+#
+# A prestazione's row is written before the agreement's lock is taken, so
+# that concurrent savers insert side by side. Whatever changes while it
+# waits must be seen when it gets the lock: here another transaction holds
+# the lock, the writer is started and seen waiting for it (pg_stat_activity),
+# then the change is committed.
+
+
+def mentre_attende(accordo_id: int, modifica, scrivi) -> dict:
+    """Run `scrivi` in another thread while this one holds the agreement's
+    lock; once it waits for the lock, apply `modifica` and commit."""
+    esito: dict = {}
+
+    def scrittore():
+        try:
+            esito["salvata"] = scrivi()
+        except ValidationError as exc:
+            esito["rifiutata"] = exc.messages
+        except Exception as exc:  # noqa: BLE001 - reported by the assertions
+            esito["eccezione"] = exc
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        blocca(accordo_id)
+        thread = threading.Thread(target=scrittore)
+        thread.start()
+        with connection.cursor() as cursore:
+            for _volta in range(200):
+                # Inside a transaction the activity view is a snapshot: renew it.
+                cursore.execute("SELECT pg_stat_clear_snapshot()")
+                cursore.execute(
+                    "SELECT query FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND datname = current_database() AND pid <> pg_backend_pid()"
+                )
+                in_attesa = [r[0] for r in cursore.fetchall()]
+                if in_attesa:
+                    break
+                time.sleep(0.05)
+        assert in_attesa and "FOR UPDATE" in in_attesa[0], in_attesa
+        # The writer's row is already there, uncommitted.
+        modifica()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert "eccezione" not in esito, esito
+    return esito
+
+
+def _scrivi(tranche, fornitore, giorno, importo="100.00"):
+    return lambda: services.prestazione_create(
+        tranche=tranche,
+        tipo=TipoPrestazione.SERVIZI,
+        fornitore=fornitore,
+        descrizione="In attesa del lock",
+        data=giorno,
+        importo=Decimal(importo),
+    )
+
+
+def test_a_period_closed_while_a_writer_waits_refuses_its_prestazione(
+    accordo, tranche_2024, fornitore
+):
+    def chiudi():
+        PeriodoChiuso.objects.create(
+            accordo=accordo, dal=date(2024, 9, 1), al=date(2024, 12, 31), motivo="Approvato"
+        )
+
+    esito = mentre_attende(accordo.pk, chiudi, _scrivi(tranche_2024, fornitore, date(2024, 10, 1)))
+    assert any("è chiuso" in m for m in esito["rifiutata"]), esito
+    assert not Prestazione.objects.exists()
+    assert somme_incoerenti() == []
+
+
+def test_a_tranche_shortened_while_a_writer_waits_refuses_a_date_now_outside(
+    tranche_2024, fornitore
+):
+    def accorcia():
+        tranche_2024.data_fine = date(2024, 10, 31)
+        # The waiting writer's row is not committed: the tranche's own check
+        # cannot see it, the writer's check under the lock must.
+        services.tranche_salva(tranche=tranche_2024)
+
+    esito = mentre_attende(
+        tranche_2024.accordo_id, accorcia, _scrivi(tranche_2024, fornitore, date(2024, 11, 15))
+    )
+    assert any("fuori dal periodo della tranche «2024»" in m for m in esito["rifiutata"]), esito
+    assert not Prestazione.objects.exists()
+
+
+def test_a_rate_changed_while_a_writer_waits_applies_to_its_prestazione(
+    accordo, tranche_2024, fornitore
+):
+    def cambia_aliquota():
+        accordo.aliquota_quota_amministrativa = Decimal("5.00")
+        services.accordo_salva(accordo=accordo)
+
+    esito = mentre_attende(
+        accordo.pk, cambia_aliquota, _scrivi(tranche_2024, fornitore, date(2024, 10, 1))
+    )
+    prestazione = Prestazione.objects.get(pk=esito["salvata"].pk)
+    assert prestazione.aliquota_quota_amministrativa == Decimal("5.00")
+    assert prestazione.quota_amministrativa == Decimal("5.00")
+    assert somme_incoerenti() == []
+
+
+def test_a_tranche_filled_while_a_writer_waits_refuses_what_no_longer_fits(tranche_2024, fornitore):
+    def riempi():
+        services.prestazione_create(
+            tranche=tranche_2024,
+            tipo=TipoPrestazione.SERVIZI,
+            fornitore=fornitore,
+            descrizione="Arrivata prima",
+            data=date(2024, 10, 1),
+            importo=Decimal("12000.00"),
+        )
+
+    esito = mentre_attende(
+        tranche_2024.accordo_id, riempi, _scrivi(tranche_2024, fornitore, date(2024, 10, 2), "1000")
+    )
+    assert any("Capienza della tranche «2024» superata" in m for m in esito["rifiutata"]), esito
+    assert Prestazione.objects.get().descrizione == "Arrivata prima"
+    assert somme_incoerenti() == []

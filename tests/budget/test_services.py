@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from accordo.models import Accordo
 from budget import services
 from budget.models import Prestazione, TipoPrestazione, Tranche
-from budget.selectors import stato_budget
+from budget.selectors import somme_incoerenti, stato_budget
 
 D = Decimal
 GIORNO_2024 = date(2024, 10, 15)
@@ -524,7 +524,8 @@ def test_random_writes_never_leave_anything_over_its_cap(
             assert stato.totale.utilizzato <= stato.totale.importo
             assert stato.progettazione.utilizzato <= stato.progettazione.tetto
             assert stato.progettazione.disponibile >= 0
-            # The selector's sums agree with the rows themselves.
+            # The running totals agree with the rows, and so do the selector's sums.
+            assert somme_incoerenti(Tranche.objects.filter(accordo=accordo)) == []
             for riga in stato.tranche:
                 proprie = Prestazione.objects.filter(tranche_id=riga.id)
                 assert riga.utilizzato == sum(
