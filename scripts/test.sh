@@ -13,9 +13,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 PYTEST_ARGS=("$@")
-PG_DIR=""
-PG_BIN=""
-PG_STARTED=0
+# shellcheck source=scripts/pg.sh
+. scripts/pg.sh
 
 header() { printf '\n== %s ==\n' "$*"; }
 warn() { printf 'WARNING: %s\n' "$*" >&2; }
@@ -23,35 +22,9 @@ die() {
     printf 'ERROR: %s\n' "$*" >&2
     exit 1
 }
-is_root() { [ "$(id -u)" -eq 0 ]; }
-
-# Newest installed PostgreSQL, e.g. /usr/lib/postgresql/16/bin (empty if none).
-newest_pg_bin() {
-    local dir
-    dir=$(compgen -G '/usr/lib/postgresql/*/bin/initdb' | sort -V | tail -n 1 || true)
-    [ -n "$dir" ] && dirname "$dir"
-    return 0
-}
-
-# initdb refuses to run as root: the server runs as the postgres OS user then.
-# Run from the server's own directory, which that user can read.
-as_pg() {
-    if is_root; then
-        (cd "$PG_DIR" && runuser -u postgres -- "$@")
-    else
-        (cd "$PG_DIR" && "$@")
-    fi
-}
-
 cleanup() {
     local rc=$?
-    if [ "$PG_STARTED" -eq 1 ]; then
-        as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1 ||
-            warn "could not stop the PostgreSQL server in $PG_DIR"
-    fi
-    if [ -n "$PG_DIR" ]; then
-        rm -rf "$PG_DIR"
-    fi
+    pg_cleanup
     exit "$rc"
 }
 trap cleanup EXIT
@@ -138,42 +111,16 @@ if [ "${SKIP_PG:-0}" = 1 ]; then
     exit 0
 fi
 
-PG_BIN=$(newest_pg_bin)
-if [ -z "$PG_BIN" ]; then
+if [ -z "$(newest_pg_bin)" ]; then
     # As root we just tried to install it, so its absence is an error.
     is_root && die "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb)."
     warn "PostgreSQL is not installed: skipping the PostgreSQL phase."
     exit 0
 fi
-if is_root && ! id postgres >/dev/null 2>&1; then
-    die "running as root but there is no 'postgres' OS user to run the server."
-fi
-
-PG_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pgtest.XXXXXX")
-mkdir "$PG_DIR/sock"
-if is_root; then
-    chown -R postgres: "$PG_DIR"
-fi
-
+# Tests need no durability: the server is thrown away.
+pg_start pgtest fsync=off synchronous_commit=off full_page_writes=off ||
+    die "could not start PostgreSQL for the tests."
 header "PostgreSQL $(basename "$(dirname "$PG_BIN")") on 127.0.0.1:$PG_PORT"
-initdb_opts=(-D "$PG_DIR/data" -U postgres --auth=trust -E UTF8)
-if ! as_pg "$PG_BIN/initdb" "${initdb_opts[@]}" --locale=C.UTF-8 >"$PG_DIR/initdb.log" 2>&1; then
-    echo "initdb with locale C.UTF-8 failed; retrying with locale C."
-    as_pg rm -rf "$PG_DIR/data"
-    if ! as_pg "$PG_BIN/initdb" "${initdb_opts[@]}" --locale=C >"$PG_DIR/initdb.log" 2>&1; then
-        cat "$PG_DIR/initdb.log" >&2
-        die "initdb failed."
-    fi
-fi
-
-PG_STARTED=1 # from here on, cleanup tries to stop the server
-if ! as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w start \
-    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR/sock -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-    >/dev/null; then
-    cat "$PG_DIR/log" >&2 || true
-    die "the PostgreSQL server did not start."
-fi
 
 # pytest-django creates (and drops) the test_postgres database itself.
 export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
