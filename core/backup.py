@@ -27,6 +27,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
+from django.core.cache import cache
 from django.core.management import call_command
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
@@ -403,6 +404,11 @@ def ripristina(cartella: Path, *, using: str = DEFAULT_DB_ALIAS, forza: bool = F
             # with the restored prestazioni whatever the file holds.
             ricalcola_somme(Tranche.objects.using(using))
     ContentType.objects.clear_cache()
+    # Cached figures (the dashboard's monthly sums) are keyed by tranche
+    # versions, which a restore may bring back with other data. This empties
+    # this process's cache (or a shared one); running servers with a
+    # per-process cache are restarted after a restore.
+    cache.clear()
 
     ottenute = conteggi(using)
     diverse = {

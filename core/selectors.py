@@ -8,6 +8,7 @@ from budget.selectors.stati_budget (the same figures as `stato_budget
 from aggregates and `values()` rows put together in Python.
 """
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,7 +16,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from heapq import nlargest
 
-from django.db.models import Count, DecimalField, F, Max, Q, Sum
+from django.core.cache import cache
+from django.db.models import Count, DecimalField, F, Max, Model, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.timezone import localtime
 
@@ -24,9 +26,10 @@ from accordo.models import Accordo
 from budget import rules
 from budget.models import Prestazione, Tranche
 from budget.selectors import RigaTranche, StatoBudget, stati_budget
+from core.context_processors import ORDINE_ACCORDI
 from core.formati import data_it
 from core.models import Ruolo
-from laboratori.access import laboratori_visibili, sessioni_visibili
+from laboratori.access import laboratori_visibili
 from laboratori.models import Sessione, StatoLaboratorio
 from rendicontazione.access import rendiconti_visibili
 from rendicontazione.models import Rendiconto, StatoRendiconto, TipoRendiconto, Transizione
@@ -39,6 +42,10 @@ VOLTE_ABITUDINE = 2  # sessions on a weekday in those weeks to call it usual
 GIORNI_SENZA_SESSIONI = 7  # with no usual weekday: flag a laboratory silent this long
 GIORNI_SETTIMANA = ("lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica")
 _IMPORTO = DecimalField(max_digits=14, decimal_places=2)
+# How long an agreement's monthly spending stays in the cache. Its key holds
+# the version of every tranche, so an entry is never stale: this only lets
+# the entries of versions nobody asks for any more go.
+DURATA_SPESA_MENSILE = 24 * 60 * 60
 
 
 # Comune, Consorzio, Amministratore
@@ -118,6 +125,9 @@ class Cruscotto:
     accordi: tuple[CruscottoAccordo, ...]
     in_attesa: tuple[Attesa, ...]
     modifiche: tuple[Modifica, ...]
+    # The agreement the layout's heading names (core.context_processors),
+    # with its public body: the layout need not read it again.
+    primo_accordo: Accordo | None
 
 
 def mesi(inizio: date, fine: date) -> list[date]:
@@ -130,20 +140,63 @@ def mesi(inizio: date, fine: date) -> list[date]:
     return risultato
 
 
+def _chiavi_spesa(accordi: list[Accordo]) -> dict[int, str]:
+    """The cache key of each agreement's monthly spending: the agreement
+    and, for each of its tranches, the version and the running totals.
+
+    budget.services increments Tranche.versione at every change of the
+    tranche's prestazioni (created, edited, moved, deleted, totals
+    recalculated), in the transaction of the change, and ids are never
+    reused: a key seen again means the same prestazioni. The versions are
+    read before the prestazioni, so an entry can hold newer figures than
+    its key, never older ones. The totals are there as well in case a
+    restored backup brings back an old version number with other data."""
+    tranche: dict[int, list[str]] = {a.pk: [] for a in accordi}
+    for accordo_id, *campi in (
+        Tranche.objects.filter(accordo_id__in=tranche)
+        .order_by("accordo_id", "pk")
+        .values_list(
+            "accordo_id", "pk", "versione", "somma_valore", "somma_quote", "somma_progettazione"
+        )
+    ):
+        tranche[accordo_id].append(":".join(str(campo) for campo in campi))
+    return {
+        accordo_id: f"cruscotto:spesa-mensile:{accordo_id}:{','.join(versioni)}"
+        for accordo_id, versioni in tranche.items()
+    }
+
+
 def _spesa_mensile(accordi: list[Accordo]) -> dict[int, dict[date, Decimal]]:
     """What each agreement's prestazioni charged (value plus fee, design
-    work included), by month: one aggregate query for all agreements."""
+    work included), by month.
+
+    Summing reads every prestazione of the agreements, so each agreement's
+    sums are kept in the cache under a key that changes with any change of
+    its prestazioni (see _chiavi_spesa): one small query when nothing has
+    changed, plus one aggregate query for the agreements that changed."""
+    chiavi = _chiavi_spesa(accordi)
+    in_cache = cache.get_many(chiavi.values())
+    per_accordo = {
+        accordo_id: in_cache[chiave] for accordo_id, chiave in chiavi.items() if chiave in in_cache
+    }
+    da_calcolare = [accordo_id for accordo_id in chiavi if accordo_id not in per_accordo]
+    if not da_calcolare:
+        return per_accordo
+    calcolate: dict[int, dict[date, Decimal]] = {accordo_id: {} for accordo_id in da_calcolare}
     righe = (
-        Prestazione.objects.filter(tranche__accordo__in=[a.pk for a in accordi])
+        Prestazione.objects.filter(tranche__accordo__in=da_calcolare)
         .annotate(mese=TruncMonth("data"))
         .values("tranche__accordo_id", "mese")
         .annotate(totale=Sum(F("importo") + F("quota_amministrativa"), output_field=_IMPORTO))
         .order_by()
     )
-    per_accordo: dict[int, dict[date, Decimal]] = defaultdict(dict)
     for riga in righe:
-        per_accordo[riga["tranche__accordo_id"]][riga["mese"]] = rules.arrotonda(riga["totale"])
-    return per_accordo
+        calcolate[riga["tranche__accordo_id"]][riga["mese"]] = rules.arrotonda(riga["totale"])
+    cache.set_many(
+        {chiavi[accordo_id]: spesa for accordo_id, spesa in calcolate.items()},
+        DURATA_SPESA_MENSILE,
+    )
+    return per_accordo | calcolate
 
 
 def _serie(accordo: Accordo, spesa: dict[date, Decimal]) -> tuple[tuple[date, Decimal], ...]:
@@ -338,6 +391,14 @@ def _in_attesa(
 # Recent changes
 
 
+@functools.cache
+def _storia(modello: type[Model]) -> type[Model]:
+    """The historical model of `modello` (django-simple-history). Reading
+    `Modello.history` builds a new manager class every time, a third of a
+    millisecond: the dashboard reads five histories on every request."""
+    return modello.history.model
+
+
 def _modifiche(utente, id_accordi: list[int]) -> tuple[Modifica, ...]:
     """The latest history rows of the agreements' money, reports and
     sessions: one query per model, merged newest first."""
@@ -358,18 +419,18 @@ def _modifiche(utente, id_accordi: list[int]) -> tuple[Modifica, ...]:
     registrazione = {**modifica, "+": "ha registrato"}
     voci: list[tuple[dict, dict[str, str], str, tuple[str, int] | None]] = []
     for riga in ultime(
-        Prestazione.history.filter(tranche__accordo_id__in=id_accordi),
+        _storia(Prestazione).objects.filter(tranche__accordo_id__in=id_accordi),
         "descrizione",
     ):
         testo = riga["descrizione"]
         testo = testo if len(testo) <= 80 else testo[:79] + "…"
         voci.append((riga, registrazione, f"la prestazione «{testo}»", None))
-    for riga in ultime(Tranche.history.filter(accordo_id__in=id_accordi), "etichetta"):
+    for riga in ultime(_storia(Tranche).objects.filter(accordo_id__in=id_accordi), "etichetta"):
         voci.append((riga, modifica, f"la tranche «{riga['etichetta']}»", None))
-    for riga in ultime(Accordo.history.filter(id__in=id_accordi), "titolo"):
+    for riga in ultime(_storia(Accordo).objects.filter(id__in=id_accordi), "titolo"):
         voci.append((riga, modifica, f"l'accordo «{riga['titolo']}»", None))
     for riga in ultime(
-        Rendiconto.history.filter(accordo_id__in=id_accordi),
+        _storia(Rendiconto).objects.filter(accordo_id__in=id_accordi),
         "tipo",
         "dal",
         "al",
@@ -386,9 +447,11 @@ def _modifiche(utente, id_accordi: list[int]) -> tuple[Modifica, ...]:
                 ("rendicontazione:dettaglio", riga["id"]) if riga["history_type"] != "-" else None,
             )
         )
-    visibili = sessioni_visibili(utente).filter(laboratorio__accordo_id__in=id_accordi)
+    # The laboratories, not their sessions: a list of every visible session
+    # would grow with the data.
+    visibili = laboratori_visibili(utente).filter(accordo_id__in=id_accordi)
     for riga in ultime(
-        Sessione.history.filter(laboratorio__in=visibili.values("laboratorio_id")),
+        _storia(Sessione).objects.filter(laboratorio__in=visibili.values("pk")),
         "data",
         "laboratorio_id",
         titolo=F("laboratorio__titolo"),
@@ -418,7 +481,9 @@ def cruscotto(utente, *, oggi: date) -> Cruscotto:
     """The dashboard of the Comune, the Consorzio and the administrator:
     eleven queries, whatever the data (agreements, tranches, monthly sums,
     reports, waiting reports and their latest transitions, five histories)."""
-    accordi = list(accordi_visibili(utente).order_by("-data_inizio", "pk"))
+    accordi = list(
+        accordi_visibili(utente).select_related("ente_pubblico").order_by(*ORDINE_ACCORDI)
+    )
     stati = stati_budget(accordi)
     spesa = _spesa_mensile(accordi)
     rendiconti = list(
@@ -451,6 +516,7 @@ def cruscotto(utente, *, oggi: date) -> Cruscotto:
         accordi=pannelli,
         in_attesa=_in_attesa(utente, accordi, stati, rendiconti, oggi),
         modifiche=_modifiche(utente, [a.pk for a in accordi]),
+        primo_accordo=accordi[0] if accordi else None,
     )
 
 

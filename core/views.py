@@ -5,9 +5,15 @@ Comune, Consorzio and the administrator see every agreement they may read
 recent changes); a cooperative sees its laboratories and the sessions that
 look missing, and no money. The figures come from core.selectors; the view
 only adds the charts, which are markup.
+
+Each agreement's section is kept in the cache (see Pannello.chiave), so the
+charts and the longest markup are drawn only when its figures change.
 """
 
+import hashlib
 from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -16,6 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from core.context_processors import intestazione
 from core.formati import data_it
 from core.grafici import istogramma_mensile
 from core.models import Ruolo
@@ -26,41 +33,52 @@ from rendicontazione.grafici import barre_budget
 
 @dataclass(frozen=True)
 class Pannello:
-    """One agreement of the dashboard with its two charts."""
+    """One agreement of the dashboard with its two charts.
+
+    The template caches the agreement's markup under `chiave`, a digest of
+    everything the section shows: the agreement's figures (every field of
+    CruscottoAccordo, which repr() lists) and the day. Any change of a
+    figure gives another key, so a cached section is never stale; the
+    charts, drawn only when the section is rendered, then cost nothing."""
 
     accordo: CruscottoAccordo
-    grafico_budget: SafeString
-    grafico_mensile: SafeString
+    oggi: date
 
+    @cached_property
+    def chiave(self) -> str:
+        return hashlib.sha256(repr((self.oggi, self.accordo)).encode()).hexdigest()
 
-def _pannello(accordo: CruscottoAccordo) -> Pannello:
-    stato = accordo.stato
-    righe = [
-        (_("Tranche %(etichetta)s") % {"etichetta": t.etichetta}, t.utilizzato, t.disponibile)
-        for t in stato.tranche
-    ]
-    righe.append(
-        (
-            _("Tetto quota progettazione"),
-            stato.progettazione.utilizzato,
-            stato.progettazione.disponibile,
+    @cached_property
+    def grafico_budget(self) -> SafeString:
+        stato = self.accordo.stato
+        righe = [
+            (_("Tranche %(etichetta)s") % {"etichetta": t.etichetta}, t.utilizzato, t.disponibile)
+            for t in stato.tranche
+        ]
+        righe.append(
+            (
+                _("Tetto quota progettazione"),
+                stato.progettazione.utilizzato,
+                stato.progettazione.disponibile,
+            )
         )
-    )
-    mensile = istogramma_mensile(
-        accordo.spesa_mensile,
-        titolo=_("Spesa per mese, %(dal)s – %(al)s")
-        % {"dal": data_it(stato.data_inizio), "al": data_it(stato.data_fine)},
-        ident=f"mensile-{stato.accordo_id}",
-    )
-    budget = barre_budget(
-        righe, titolo=_("Budget utilizzato e disponibile"), ident=f"budget-{stato.accordo_id}"
-    )
-    # Both charts are SVG built by our own code, with every text escaped there.
-    return Pannello(
-        accordo=accordo,
-        grafico_budget=mark_safe(budget),  # noqa: S308
-        grafico_mensile=mark_safe(mensile),  # noqa: S308
-    )
+        budget = barre_budget(
+            righe, titolo=_("Budget utilizzato e disponibile"), ident=f"budget-{stato.accordo_id}"
+        )
+        # SVG built by our own code, with every text escaped there.
+        return mark_safe(budget)  # noqa: S308
+
+    @cached_property
+    def grafico_mensile(self) -> SafeString:
+        stato = self.accordo.stato
+        mensile = istogramma_mensile(
+            self.accordo.spesa_mensile,
+            titolo=_("Spesa per mese, %(dal)s – %(al)s")
+            % {"dal": data_it(stato.data_inizio), "al": data_it(stato.data_fine)},
+            ident=f"mensile-{stato.accordo_id}",
+        )
+        # SVG built by our own code, with every text escaped there.
+        return mark_safe(mensile)  # noqa: S308
 
 
 def _url_prestazioni() -> str | None:
@@ -95,8 +113,11 @@ def home(request):
         "core/cruscotto.html",
         {
             "cruscotto": dati,
-            "pannelli": [_pannello(accordo) for accordo in dati.accordi],
+            "pannelli": [Pannello(accordo=accordo, oggi=oggi) for accordo in dati.accordi],
             "url_prestazioni": _url_prestazioni(),
             "consorzio": ruolo == Ruolo.CONSORZIO,
+            # The layout's heading, from the agreements already read: the
+            # context processor's own query is then never run.
+            "intestazione": intestazione(dati.primo_accordo),
         },
     )

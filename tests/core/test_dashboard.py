@@ -16,6 +16,7 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -24,6 +25,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from budget import services as budget_services
+from budget.models import Prestazione
 from budget.rules import Esito, Fase, previsione_tranche
 from core.formati import euro
 from core.grafici import LARGHEZZA, istogramma_mensile, passo_asse
@@ -190,9 +192,10 @@ def test_the_run_out_day_is_the_first_day_the_pace_reaches_the_amount(importo, q
     if previsione.esito != Esito.SFORAMENTO or utilizzato == 0:
         return
     giorni = (previsione.data_esaurimento - inizio).days + 1
-    ritmo = utilizzato / trascorsi
     assert oggi <= previsione.data_esaurimento < fine
-    assert ritmo * giorni >= importo > ritmo * (giorni - 1)
+    # pace x days >= amount > pace x (days - 1), with pace = used / elapsed,
+    # multiplied out: utilizzato / trascorsi is not exact in Decimal (0,40 / 30).
+    assert utilizzato * giorni >= importo * trascorsi > utilizzato * (giorni - 1)
 
 
 # The monthly chart (pure)
@@ -612,17 +615,20 @@ def popola(accordo, tranche_2024, tranche_2025, crea_prestazione, lab, n_prestaz
 
 
 def conta_query(client, utente) -> int:
+    """The queries of a dashboard with an empty cache: the most it takes."""
     client.force_login(utente)
+    cache.clear()
     with CaptureQueriesContext(connection) as query:
         assert client.get("/").status_code == 200
     return len(query)
 
 
 # Recorded. Comune and Consorzio: the session, the user and their
-# organisation, the header's agreement, and the eleven of
-# core.selectors.cruscotto (agreements, tranches, monthly sums, reports,
-# waiting reports, their latest transitions, five history tables). The
-# cooperative: session, user, organisation, header, laboratories, sessions.
+# organisation, and the twelve of core.selectors.cruscotto (agreements with
+# their public body, which the header names too; tranches; their versions;
+# monthly sums; reports; waiting reports; their latest transitions; five
+# history tables). The cooperative: session, user, organisation, header,
+# laboratories, sessions.
 QUERY_CRUSCOTTO = 15
 QUERY_COOPERATIVA = 6
 
@@ -649,3 +655,77 @@ def test_the_dashboard_takes_the_same_queries_whatever_the_data(
     assert conta_query(client, utente_comune) == QUERY_CRUSCOTTO
     assert conta_query(client, utente_consorzio) == QUERY_CRUSCOTTO
     assert conta_query(client, utente_coop_a) == QUERY_COOPERATIVA
+
+
+def test_a_second_dashboard_reuses_the_monthly_sums(client, utente_comune, spesa):
+    prima = conta_query(client, utente_comune)
+    with CaptureQueriesContext(connection) as query:
+        assert client.get("/").status_code == 200
+    # The versions of the tranches are read, the prestazioni are not.
+    assert len(query) == prima - 1
+    assert not [q for q in query.captured_queries if "budget_prestazione" in q["sql"]]
+
+
+# The cache never shows old figures: every change of a prestazione shows on
+# the next dashboard, on the page and in the selector.
+
+
+def serie(utente) -> dict[date, Decimal]:
+    (pannello,) = cruscotto(utente, oggi=OGGI).accordi
+    return dict(pannello.spesa_mensile)
+
+
+def cifre_del_grafico(client, utente) -> str:
+    testo = pagina(client, utente)
+    return senza_marcatori(testo[testo.index("Cifre del grafico") :])
+
+
+def test_a_new_prestazione_shows_on_the_next_dashboard(
+    client, utente_comune, tranche_2025, crea_prestazione, spesa
+):
+    assert "marzo 2025 € 0,00" in cifre_del_grafico(client, utente_comune)
+    assert serie(utente_comune)[date(2025, 3, 1)] == D("0.00")
+    crea_prestazione(tranche_2025, "100.00", data=date(2025, 3, 3))
+    # 100,00 + 3,00 fee.
+    assert serie(utente_comune)[date(2025, 3, 1)] == D("103.00")
+    assert "marzo 2025 € 103,00" in cifre_del_grafico(client, utente_comune)
+
+
+def test_an_edited_prestazione_moves_to_its_new_month_on_the_next_dashboard(
+    client, utente_comune, tranche_2024, tranche_2025, crea_prestazione, spesa
+):
+    prestazione = crea_prestazione(tranche_2024, "100.00", data=date(2024, 12, 3))
+    assert serie(utente_comune)[date(2024, 12, 1)] == D("103.00")
+    pagina(client, utente_comune)
+    budget_services.prestazione_update(
+        prestazione=prestazione, tranche=tranche_2025, data=date(2025, 3, 3)
+    )
+    assert serie(utente_comune)[date(2024, 12, 1)] == D("0.00")
+    assert serie(utente_comune)[date(2025, 3, 1)] == D("103.00")
+    testo = cifre_del_grafico(client, utente_comune)
+    assert "dicembre 2024 € 0,00" in testo and "marzo 2025 € 103,00" in testo
+
+
+def test_a_deleted_prestazione_leaves_the_next_dashboard(
+    client, utente_comune, tranche_2025, crea_prestazione, spesa
+):
+    prestazione = crea_prestazione(tranche_2025, "100.00", data=date(2025, 3, 3))
+    assert "marzo 2025 € 103,00" in cifre_del_grafico(client, utente_comune)
+    budget_services.prestazione_delete(prestazione=prestazione)
+    assert serie(utente_comune)[date(2025, 3, 1)] == D("0.00")
+    assert "marzo 2025 € 0,00" in cifre_del_grafico(client, utente_comune)
+
+
+def test_totals_recalculated_after_a_write_outside_the_services_show(
+    client, utente_comune, tranche_2025, crea_prestazione, spesa
+):
+    prestazione = crea_prestazione(tranche_2025, "100.00", data=date(2025, 3, 3))
+    assert serie(utente_comune)[date(2025, 3, 1)] == D("103.00")
+    # A bulk write, as a data import does, followed by the recalculation
+    # every such write must run.
+    Prestazione.objects.filter(pk=prestazione.pk).update(
+        importo=D("200.00"), quota_amministrativa=D("6.00")
+    )
+    budget_services.ricalcola_somme()
+    assert serie(utente_comune)[date(2025, 3, 1)] == D("206.00")
+    assert "marzo 2025 € 206,00" in cifre_del_grafico(client, utente_comune)
