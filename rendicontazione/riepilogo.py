@@ -3,8 +3,13 @@
 `riepilogo()` computes it in a fixed number of queries (nine, whatever the
 number of prestazioni and sessions); the report page, the PDF and the Excel
 workbook are three views of its result and never compute figures of their
-own. A submitted report stores the result as JSON (`a_json`) and shows it
-rebuilt (`da_json`), so its figures never move afterwards.
+own. The money is summed in the database, so only the prestazioni of the
+period are read, and only for the list: the page, which shows that list a
+page at a time, asks for the summary without it and reads its page with
+`prestazioni_del_periodo()` and `voce_prestazione()`, the same query and
+rows the summary's list is made of. A submitted report stores the complete
+result as JSON (`a_json`) and shows it rebuilt (`da_json`), so its figures
+never move afterwards.
 """
 
 from collections import Counter, defaultdict
@@ -12,6 +17,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 
+from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accordo.models import Accordo
@@ -132,7 +139,9 @@ class Riepilogo:
     progettazione: Progettazione
     attivita_periodo: Indicatori
     attivita_cumulata: Indicatori
-    prestazioni: tuple[VocePrestazione, ...]
+    # None only in a summary asked for without the list (the report page,
+    # which reads it a page at a time): never stored, never exported.
+    prestazioni: tuple[VocePrestazione, ...] | None
     sessioni: tuple[VoceSessione, ...]
 
     def as_json(self) -> dict:
@@ -150,27 +159,106 @@ class Riepilogo:
         return dati
 
 
+@dataclass(frozen=True)
+class _Tranche:
+    id: int
+    etichetta: str
+    data_inizio: date
+    data_fine: date
+    importo: Decimal
+
+
+@dataclass(frozen=True)
+class _Somme:
+    """What the prestazioni of one kind charge to one tranche in a range."""
+
+    tranche_id: int
+    tipo: str
+    numero: int
+    importo: Decimal
+    quota: Decimal
+
+
+_IMPORTO = DecimalField(max_digits=14, decimal_places=2)
+
+
+def _somma(campo: str, filtro: Q) -> Coalesce:
+    return Coalesce(Sum(campo, filter=filtro), Value(ZERO), output_field=_IMPORTO)
+
+
+def _somme(
+    accordo: Accordo, dal: date, al: date
+) -> tuple[list[_Tranche], list[_Somme], list[_Somme]]:
+    """The agreement's tranches and, by tranche and kind, what is charged in
+    [dal, al] and from the start to `al`: one query, whatever the number of
+    prestazioni. The tranches are joined to their prestazioni, not filtered
+    through them, so a tranche with nothing charged is still there."""
+    fino_al = Q(prestazioni__data__lte=al)
+    nel_periodo = fino_al & Q(prestazioni__data__gte=dal)
+    righe = (
+        Tranche.objects.filter(accordo=accordo)
+        .values(
+            "pk", "etichetta", "data_inizio", "data_fine", "importo", tipo=F("prestazioni__tipo")
+        )
+        .annotate(
+            cumulate_numero=Count("prestazioni", filter=fino_al),
+            cumulate_importo=_somma("prestazioni__importo", fino_al),
+            cumulate_quota=_somma("prestazioni__quota_amministrativa", fino_al),
+            periodo_numero=Count("prestazioni", filter=nel_periodo),
+            periodo_importo=_somma("prestazioni__importo", nel_periodo),
+            periodo_quota=_somma("prestazioni__quota_amministrativa", nel_periodo),
+        )
+        .order_by("data_inizio", "pk", "tipo")
+    )
+    tranche: dict[int, _Tranche] = {}
+    somme: dict[str, list[_Somme]] = {"cumulate": [], "periodo": []}
+    for riga in righe:
+        tranche.setdefault(
+            riga["pk"],
+            _Tranche(
+                id=riga["pk"],
+                etichetta=riga["etichetta"],
+                data_inizio=riga["data_inizio"],
+                data_fine=riga["data_fine"],
+                importo=riga["importo"],
+            ),
+        )
+        for intervallo, elenco in somme.items():
+            if riga[f"{intervallo}_numero"]:
+                elenco.append(
+                    _Somme(
+                        tranche_id=riga["pk"],
+                        tipo=riga["tipo"],
+                        numero=riga[f"{intervallo}_numero"],
+                        # SQLite sums decimals as floats: back to the cent.
+                        importo=rules.arrotonda(Decimal(riga[f"{intervallo}_importo"])),
+                        quota=rules.arrotonda(Decimal(riga[f"{intervallo}_quota"])),
+                    )
+                )
+    return list(tranche.values()), somme["cumulate"], somme["periodo"]
+
+
 def _spesa(
-    tranche: list[Tranche],
-    voci: list[Prestazione],
+    tranche: list[_Tranche],
+    somme: list[_Somme],
     riporto_residui: bool,
     disponibili_finali: list[Decimal] | None = None,
 ) -> Spesa:
-    per_tranche = {t.pk: {"valore": ZERO, "quote": ZERO, "progettazione": ZERO} for t in tranche}
+    per_tranche = {t.id: {"valore": ZERO, "quote": ZERO, "progettazione": ZERO} for t in tranche}
     per_tipo: dict[str, list] = defaultdict(lambda: [0, ZERO, ZERO])
-    for voce in voci:
-        somme = per_tranche[voce.tranche_id]
-        if voce.tipo == TipoPrestazione.PROGETTAZIONE:
-            somme["progettazione"] += voce.importo
+    for somma in somme:
+        totali = per_tranche[somma.tranche_id]
+        if somma.tipo == TipoPrestazione.PROGETTAZIONE:
+            totali["progettazione"] += somma.importo
         else:
-            somme["valore"] += voce.importo
-            somme["quote"] += voce.quota_amministrativa
-        riga = per_tipo[voce.tipo]
-        riga[0] += 1
-        riga[1] += voce.importo
-        riga[2] += voce.quota_amministrativa
+            totali["valore"] += somma.importo
+            totali["quote"] += somma.quota
+        riga = per_tipo[somma.tipo]
+        riga[0] += somma.numero
+        riga[1] += somma.importo
+        riga[2] += somma.quota
     saldi = [
-        rules.SaldoTranche(etichetta=t.etichetta, importo=t.importo, **per_tranche[t.pk])
+        rules.SaldoTranche(etichetta=t.etichetta, importo=t.importo, **per_tranche[t.id])
         for t in tranche
     ]
     disponibili = disponibili_finali or rules.disponibili(saldi, riporto_residui)
@@ -208,7 +296,7 @@ def _spesa(
     return Spesa(
         tranche=righe,
         tipi=tipi,
-        numero_prestazioni=len(voci),
+        numero_prestazioni=sum(s.numero for s in somme),
         valore=valore,
         quote=quote,
         progettazione=progettazione,
@@ -218,24 +306,51 @@ def _spesa(
     )
 
 
-def riepilogo(accordo: Accordo, dal: date, al: date) -> Riepilogo:
-    """The summary of [dal, al], with cumulative figures from the start of the
-    agreement to `al`."""
-    if not (Accordo.ente_pubblico.is_cached(accordo) and Accordo.ente_partner.is_cached(accordo)):
-        accordo = Accordo.objects.select_related("ente_pubblico", "ente_partner").get(pk=accordo.pk)
-    tranche = list(Tranche.objects.filter(accordo=accordo).order_by("data_inizio", "pk"))
-    voci = list(
-        Prestazione.objects.filter(tranche__accordo=accordo, data__lte=al)
+def prestazioni_del_periodo(accordo: Accordo, dal: date, al: date) -> QuerySet[Prestazione]:
+    """The prestazioni listed in the summary of [dal, al], in its order."""
+    return (
+        Prestazione.objects.filter(tranche__accordo=accordo, data__gte=dal, data__lte=al)
         .select_related("fornitore", "tranche", "laboratorio")
         .order_by("data", "pk")
     )
-    nel_periodo = [v for v in voci if v.data >= dal]
-    cumulata = _spesa(tranche, voci, accordo.riporto_residui)
+
+
+def voce_prestazione(v: Prestazione) -> VocePrestazione:
+    """A prestazione as a row of the summary's list (of the queryset above)."""
+    return VocePrestazione(
+        id=v.pk,
+        data=v.data,
+        tipo=v.get_tipo_display(),
+        fornitore=v.fornitore.nome if v.fornitore else "",
+        descrizione=v.descrizione,
+        tranche=v.tranche.etichetta,
+        laboratorio=v.laboratorio.titolo if v.laboratorio else "",
+        numero_documento=v.numero_documento,
+        valore=v.importo,
+        aliquota=v.aliquota_quota_amministrativa,
+        quota=v.quota_amministrativa,
+        totale=v.importo + v.quota_amministrativa,
+    )
+
+
+def riepilogo(accordo: Accordo, dal: date, al: date, *, con_prestazioni: bool = True) -> Riepilogo:
+    """The summary of [dal, al], with cumulative figures from the start of the
+    agreement to `al`. With `con_prestazioni=False` the list of prestazioni
+    is not read (`prestazioni` is None): every figure is the same."""
+    if not (Accordo.ente_pubblico.is_cached(accordo) and Accordo.ente_partner.is_cached(accordo)):
+        accordo = Accordo.objects.select_related("ente_pubblico", "ente_partner").get(pk=accordo.pk)
+    tranche, somme_cumulate, somme_periodo = _somme(accordo, dal, al)
+    cumulata = _spesa(tranche, somme_cumulate, accordo.riporto_residui)
     periodo = _spesa(
         tranche,
-        nel_periodo,
+        somme_periodo,
         accordo.riporto_residui,
         disponibili_finali=[r.disponibile for r in cumulata.tranche],
+    )
+    prestazioni = (
+        tuple(voce_prestazione(v) for v in prestazioni_del_periodo(accordo, dal, al))
+        if con_prestazioni
+        else None
     )
 
     righe = leggi_attivita(accordo, al=al)
@@ -289,23 +404,7 @@ def riepilogo(accordo: Accordo, dal: date, al: date) -> Riepilogo:
         ),
         attivita_periodo=indicatori_da_righe(righe, dal=dal, al=al),
         attivita_cumulata=indicatori_da_righe(righe, al=al),
-        prestazioni=tuple(
-            VocePrestazione(
-                id=v.pk,
-                data=v.data,
-                tipo=v.get_tipo_display(),
-                fornitore=v.fornitore.nome if v.fornitore else "",
-                descrizione=v.descrizione,
-                tranche=v.tranche.etichetta,
-                laboratorio=v.laboratorio.titolo if v.laboratorio else "",
-                numero_documento=v.numero_documento,
-                valore=v.importo,
-                aliquota=v.aliquota_quota_amministrativa,
-                quota=v.quota_amministrativa,
-                totale=v.importo + v.quota_amministrativa,
-            )
-            for v in nel_periodo
-        ),
+        prestazioni=prestazioni,
         sessioni=sessioni,
     )
 

@@ -6,7 +6,9 @@ report of another agreement is a 404 whatever its id, and cooperatives,
 who see no reports, get a 404 on every page. A role that sees the report
 but may not make a change gets a 403. The figures come from one place:
 the live `riepilogo()` for a draft, the summary frozen with the latest
-submission otherwise, for the page and both downloads alike.
+submission otherwise, for the page and both downloads alike. The page shows
+the summary's lists of prestazioni and sessions a page at a time, with its
+totals over the whole period; the downloads have the lists whole.
 """
 
 from dataclasses import dataclass, field
@@ -15,11 +17,12 @@ from datetime import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -39,7 +42,15 @@ from rendicontazione.forms import (
     scelte_voci,
 )
 from rendicontazione.models import Invio, Osservazione, Rendiconto, StatoRendiconto, Transizione
-from rendicontazione.riepilogo import Differenza, Narrativa, Riepilogo, confronta, riepilogo
+from rendicontazione.riepilogo import (
+    Differenza,
+    Narrativa,
+    Riepilogo,
+    confronta,
+    prestazioni_del_periodo,
+    riepilogo,
+    voce_prestazione,
+)
 
 try:  # the chart is optional: the page is complete without it
     from rendicontazione.grafici import barre_budget
@@ -47,6 +58,8 @@ except ImportError:  # pragma: no cover - depends on the installed modules
     barre_budget = None
 
 RENDICONTI_PER_PAGINA = 20
+PRESTAZIONI_PER_PAGINA = 25
+SESSIONI_PER_PAGINA = 20
 CONTENT_TYPE_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RUOLI_CON_RENDICONTI = (Ruolo.COMUNE, Ruolo.CONSORZIO, Ruolo.AMMINISTRATORE)
 
@@ -98,10 +111,19 @@ class Contenuto:
         return self.invio is not None
 
 
-def _contenuto(rendiconto: Rendiconto, invii: list[Invio]) -> Contenuto:
+def _contenuto(
+    rendiconto: Rendiconto, invii: list[Invio], *, con_prestazioni: bool = True
+) -> Contenuto:
+    """`con_prestazioni=False` (the page) leaves the live summary's list of
+    prestazioni unread: the page reads its page of it (`_elenco_prestazioni`)."""
     if rendiconto.stato == StatoRendiconto.BOZZA or not invii:
         return Contenuto(
-            riassunto=riepilogo(rendiconto.accordo, rendiconto.dal, rendiconto.al),
+            riassunto=riepilogo(
+                rendiconto.accordo,
+                rendiconto.dal,
+                rendiconto.al,
+                con_prestazioni=con_prestazioni,
+            ),
             narrativa=Narrativa.del_rendiconto(rendiconto),
             invio=None,
         )
@@ -242,7 +264,121 @@ def _grafico(riassunto: Riepilogo) -> str | None:
     return mark_safe(barre_budget(righe, titolo=titolo))  # noqa: S308
 
 
-def _contesto_riepilogo(riassunto: Riepilogo, aperte: OsservazioniAperte) -> dict:
+class _PaginatoreContato(Paginator):
+    """A paginator over rows the summary has already counted: it asks the
+    database for its page only."""
+
+    def __init__(self, object_list, per_page: int, *, conteggio: int) -> None:
+        super().__init__(object_list, per_page)
+        self._conteggio = conteggio
+
+    @cached_property
+    def count(self) -> int:
+        return self._conteggio
+
+
+@dataclass(frozen=True)
+class Elenco:
+    """One page of a list of the summary: its rows with the remarks on each,
+    and the links to the pages before and after (query string and anchor,
+    the other list's page kept)."""
+
+    pagina: Page
+    righe: list[tuple]
+    precedente: str
+    successiva: str
+
+
+def _url_pagina(request, rendiconto: Rendiconto, parametro: str, numero: int, ancora: str) -> str:
+    # The report's own address: the page is also shown again after a
+    # refused POST, whose address takes no GET.
+    parametri = request.GET.copy()
+    parametri[parametro] = numero
+    indirizzo = reverse("rendicontazione:dettaglio", args=[rendiconto.pk])
+    return f"{indirizzo}?{parametri.urlencode()}#{ancora}"
+
+
+def _elenco(
+    request, rendiconto: Rendiconto, pagina: Page, voci, note: dict, parametro: str, ancora: str
+) -> Elenco:
+    def url(numero: int) -> str:
+        return _url_pagina(request, rendiconto, parametro, numero, ancora)
+
+    return Elenco(
+        pagina=pagina,
+        righe=[(voce, note.get(voce.id, [])) for voce in voci],
+        precedente=url(pagina.previous_page_number()) if pagina.has_previous() else "",
+        successiva=url(pagina.next_page_number()) if pagina.has_next() else "",
+    )
+
+
+def _elenco_prestazioni(
+    request, rendiconto: Rendiconto, riassunto: Riepilogo, aperte: OsservazioniAperte
+) -> Elenco:
+    """A frozen summary has the list in it; for a live one only the page
+    shown is read, with the summary's own query and rows."""
+    numero = request.GET.get("pagina_prestazioni")
+    if riassunto.prestazioni is None:
+        pagina = _PaginatoreContato(
+            prestazioni_del_periodo(rendiconto.accordo, riassunto.dal, riassunto.al),
+            PRESTAZIONI_PER_PAGINA,
+            conteggio=riassunto.spesa_periodo.numero_prestazioni,
+        ).get_page(numero)
+        voci = [voce_prestazione(p) for p in pagina]
+    else:
+        pagina = Paginator(riassunto.prestazioni, PRESTAZIONI_PER_PAGINA).get_page(numero)
+        voci = pagina.object_list
+    return _elenco(
+        request, rendiconto, pagina, voci, aperte.prestazioni, "pagina_prestazioni", "prestazioni"
+    )
+
+
+def _elenco_sessioni(
+    request, rendiconto: Rendiconto, riassunto: Riepilogo, aperte: OsservazioniAperte
+) -> Elenco:
+    pagina = Paginator(riassunto.sessioni, SESSIONI_PER_PAGINA).get_page(
+        request.GET.get("pagina_sessioni")
+    )
+    return _elenco(
+        request,
+        rendiconto,
+        pagina,
+        pagina.object_list,
+        aperte.sessioni,
+        "pagina_sessioni",
+        "sessioni",
+    )
+
+
+def _collega_osservazioni(
+    rendiconto: Rendiconto, storia: list[Transizione], riassunto: Riepilogo
+) -> None:
+    """Point each per-item remark at the row of its item, on the page of the
+    list the row is on (`href`). Remarks are made on submitted reports,
+    whose frozen summary has the lists whole."""
+    elenchi = {
+        "prestazione": ("pagina_prestazioni", PRESTAZIONI_PER_PAGINA, riassunto.prestazioni or ()),
+        "sessione": ("pagina_sessioni", SESSIONI_PER_PAGINA, riassunto.sessioni),
+    }
+    posizioni = {
+        voce: {riga.id: n for n, riga in enumerate(righe)}
+        for voce, (_parametro, _per_pagina, righe) in elenchi.items()
+    }
+    for transizione in storia:
+        for osservazione in transizione.osservazioni_voci.all():
+            voce = "prestazione" if osservazione.prestazione_id else "sessione"
+            id_ = osservazione.prestazione_id or osservazione.sessione_id
+            osservazione.href = f"#{voce}-{id_}"
+            if id_ is not None and id_ in posizioni[voce]:
+                parametro, per_pagina, _righe = elenchi[voce]
+                numero = posizioni[voce][id_] // per_pagina + 1
+                indirizzo = reverse("rendicontazione:dettaglio", args=[rendiconto.pk])
+                osservazione.href = f"{indirizzo}?{parametro}={numero}{osservazione.href}"
+
+
+def _contesto_riepilogo(
+    request, rendiconto: Rendiconto, riassunto: Riepilogo, aperte: OsservazioniAperte
+) -> dict:
     """Rows of the summary tables, arranged for the template (which pairs
     nothing and computes nothing itself)."""
     return {
@@ -250,12 +386,12 @@ def _contesto_riepilogo(riassunto: Riepilogo, aperte: OsservazioniAperte) -> dic
         "righe_tranche": list(
             zip(riassunto.spesa_periodo.tranche, riassunto.spesa_cumulata.tranche, strict=True)
         ),
-        "righe_prestazioni": [
-            (voce, aperte.prestazioni.get(voce.id, [])) for voce in riassunto.prestazioni
-        ],
-        "righe_sessioni": [(voce, aperte.sessioni.get(voce.id, [])) for voce in riassunto.sessioni],
+        "prestazioni": _elenco_prestazioni(request, rendiconto, riassunto, aperte),
+        "sessioni": _elenco_sessioni(request, rendiconto, riassunto, aperte),
         "osservazioni_del": aperte.quando,
-        "sessioni_aperte": bool(aperte.sessioni),
+        # The sessions are folded; open when they bear remarks or one of
+        # their pages was asked for.
+        "sessioni_aperte": bool(aperte.sessioni) or "pagina_sessioni" in request.GET,
         "grafico": _grafico(riassunto),
     }
 
@@ -270,8 +406,9 @@ def _pagina_dettaglio(
 ):
     utente = request.user
     invii = _invii(rendiconto)
-    contenuto = _contenuto(rendiconto, invii)
+    contenuto = _contenuto(rendiconto, invii, con_prestazioni=False)
     storia = _storia(rendiconto)
+    _collega_osservazioni(rendiconto, storia, contenuto.riassunto)
     puo_consorzio = _puo(utente, Ruolo.CONSORZIO)
     puo_comune = _puo(utente, Ruolo.COMUNE)
     in_revisione = rendiconto.stato == StatoRendiconto.INVIATO and puo_comune
@@ -302,7 +439,9 @@ def _pagina_dettaglio(
             (_("Rendiconti"), reverse("rendicontazione:elenco")),
             (str(rendiconto), ""),
         ],
-        **_contesto_riepilogo(contenuto.riassunto, _osservazioni_aperte(rendiconto, storia)),
+        **_contesto_riepilogo(
+            request, rendiconto, contenuto.riassunto, _osservazioni_aperte(rendiconto, storia)
+        ),
     }
     if in_revisione:
         contesto["form_approva"] = form_approva or ApprovaForm(prefix="approva")
