@@ -22,17 +22,24 @@ from django.db.models.functions import TruncMonth
 from django.utils.timezone import localtime
 
 from accordo.access import accordi_visibili
-from accordo.models import Accordo
+from accordo.models import Accordo, Ente
 from budget import rules
 from budget.models import Prestazione, Tranche
 from budget.selectors import RigaTranche, StatoBudget, stati_budget
 from core.context_processors import ORDINE_ACCORDI
 from core.formati import data_it
+from core.impronta import impronta, memorizzato
 from core.models import Ruolo
 from laboratori.access import laboratori_visibili
-from laboratori.models import Sessione, StatoLaboratorio
+from laboratori.models import Laboratorio, Sessione, StatoLaboratorio
 from rendicontazione.access import rendiconti_visibili
-from rendicontazione.models import Rendiconto, StatoRendiconto, TipoRendiconto, Transizione
+from rendicontazione.models import (
+    Osservazione,
+    Rendiconto,
+    StatoRendiconto,
+    TipoRendiconto,
+    Transizione,
+)
 from rendicontazione.services import rendiconti_in_sospeso
 
 MODIFICHE_RECENTI = 10
@@ -477,10 +484,38 @@ def _modifiche(utente, id_accordi: list[int]) -> tuple[Modifica, ...]:
     )
 
 
+# Everything the dashboard reads (tests/core/test_dashboard.py checks the
+# list against the tables its queries name). Transizione and Osservazione
+# have no history: the application only ever adds their rows.
+FONTI_CRUSCOTTO = (
+    Accordo,
+    Ente,
+    Tranche,
+    Prestazione,
+    Rendiconto,
+    Transizione,
+    Osservazione,
+    Laboratorio,
+    Sessione,
+)
+
+
 def cruscotto(utente, *, oggi: date) -> Cruscotto:
-    """The dashboard of the Comune, the Consorzio and the administrator:
-    eleven queries, whatever the data (agreements, tranches, monthly sums,
-    reports, waiting reports and their latest transitions, five histories)."""
+    """The dashboard of the Comune, the Consorzio and the administrator.
+
+    Kept in the cache under the fingerprint of the data it reads, the user
+    and the day (core.impronta): while nothing changes a request runs one
+    query of index lookups; after any change, the twelve of _cruscotto."""
+    return memorizzato(
+        ("cruscotto", utente.pk, utente.ruolo, utente.ente_id, oggi, impronta(*FONTI_CRUSCOTTO)),
+        lambda: _cruscotto(utente, oggi=oggi),
+    )
+
+
+def _cruscotto(utente, *, oggi: date) -> Cruscotto:
+    """The dashboard read from the database: eleven queries, whatever the
+    data (agreements, tranches, monthly sums, reports, waiting reports and
+    their latest transitions, five histories)."""
     accordi = list(
         accordi_visibili(utente).select_related("ente_pubblico").order_by(*ORDINE_ACCORDI)
     )

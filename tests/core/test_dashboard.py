@@ -27,9 +27,12 @@ from hypothesis import strategies as st
 from budget import services as budget_services
 from budget.models import Prestazione
 from budget.rules import Esito, Fase, previsione_tranche
+from core import selectors
 from core.formati import euro
 from core.grafici import LARGHEZZA, istogramma_mensile, passo_asse
+from core.models import Utente
 from core.selectors import (
+    FONTI_CRUSCOTTO,
     cruscotto,
     cruscotto_cooperativa,
     giorni_abituali,
@@ -623,14 +626,14 @@ def conta_query(client, utente) -> int:
     return len(query)
 
 
-# Recorded. Comune and Consorzio: the session, the user and their
-# organisation, and the twelve of core.selectors.cruscotto (agreements with
-# their public body, which the header names too; tranches; their versions;
-# monthly sums; reports; waiting reports; their latest transitions; five
-# history tables). The cooperative: session, user, organisation, header,
-# laboratories, sessions.
+# Recorded. Comune and Consorzio: the session, the user with their
+# organisation, the fingerprint of the data (core.impronta), and the twelve
+# of core.selectors._cruscotto (agreements with their public body, which the
+# header names too; tranches; their versions; monthly sums; reports; waiting
+# reports; their latest transitions; five history tables). The cooperative:
+# session, user with organisation, header, laboratories, sessions.
 QUERY_CRUSCOTTO = 15
-QUERY_COOPERATIVA = 6
+QUERY_COOPERATIVA = 5
 
 
 @pytest.mark.parametrize(("n_prestazioni", "n_sessioni"), [(3, 2), (100, 60)])
@@ -657,13 +660,65 @@ def test_the_dashboard_takes_the_same_queries_whatever_the_data(
     assert conta_query(client, utente_coop_a) == QUERY_COOPERATIVA
 
 
-def test_a_second_dashboard_reuses_the_monthly_sums(client, utente_comune, spesa):
-    prima = conta_query(client, utente_comune)
+def test_a_second_dashboard_reads_only_the_fingerprint_of_the_data(client, utente_comune, spesa):
+    conta_query(client, utente_comune)
     with CaptureQueriesContext(connection) as query:
         assert client.get("/").status_code == 200
-    # The versions of the tranches are read, the prestazioni are not.
-    assert len(query) == prima - 1
+    # The session, the user, and the fingerprint: nothing else changed.
+    assert len(query) == 3
+    assert "history_id" in query.captured_queries[2]["sql"]
+
+
+def test_the_monthly_sums_are_kept_while_the_prestazioni_do_not_change(
+    client, utente_comune, utente_consorzio, spesa
+):
+    # Another user's dashboard is read from the database, the monthly sums
+    # are not: the versions of the tranches have not changed.
+    conta_query(client, utente_comune)
+    client.force_login(utente_consorzio)
+    with CaptureQueriesContext(connection) as query:
+        assert client.get("/").status_code == 200
     assert not [q for q in query.captured_queries if "budget_prestazione" in q["sql"]]
+
+
+def test_the_fingerprint_covers_every_table_the_dashboard_reads(
+    accordo, tranche_2024, crea_prestazione, rendiconti, utente_comune, utente_consorzio
+):
+    """A query on a table the fingerprint does not watch would be kept in
+    the cache after that table changes: this fails when one is added."""
+    crea_prestazione(tranche_2024, "10.00")
+    coperte = set()
+    for modello in FONTI_CRUSCOTTO:
+        coperte.add(modello._meta.db_table)
+        if hasattr(modello, "history"):
+            coperte.add(modello.history.model._meta.db_table)
+    # The names of the people in the recent changes: a renamed user shows
+    # with the new name when the entry expires (core.impronta.DURATA).
+    coperte.add(Utente._meta.db_table)
+    for utente in (utente_comune, utente_consorzio):
+        with CaptureQueriesContext(connection) as query:
+            selectors._cruscotto(utente, oggi=OGGI)
+        lette = {
+            tabella
+            for q in query.captured_queries
+            for tabella in re.findall(r'(?:FROM|JOIN) "([a-z_]+)"', q["sql"])
+        }
+        assert lette, "no query captured"
+        assert lette <= coperte, lette - coperte
+
+
+def test_a_report_sent_back_shows_on_the_next_dashboard(
+    client, utente_comune, utente_consorzio, rendiconti
+):
+    prima = cruscotto(utente_consorzio, oggi=OGGI).in_attesa
+    rend_services.rimanda(
+        rendiconto=rendiconti["inviato"],
+        utente=utente_comune,
+        osservazioni="Manca il registro presenze.",
+    )
+    dopo = cruscotto(utente_consorzio, oggi=OGGI).in_attesa
+    assert len(dopo) == len(prima) + 1
+    assert any("Manca il registro presenze." in a.osservazioni for a in dopo)
 
 
 # The cache never shows old figures: every change of a prestazione shows on
