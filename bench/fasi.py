@@ -568,7 +568,7 @@ def fase_concorrenza(parametri: dict) -> dict:
     if connection.vendor != "postgresql":
         raise RuntimeError("La fase di concorrenza richiede PostgreSQL.")
     per_scrittore = parametri.get("per_scrittore", 50)
-    giri = parametri.get("giri", 2)
+    giri = parametri.get("giri", 3)
     accordo = accordo_principale()
     tranche = accordo.tranche.order_by("data_inizio").first()
     fornitore = Ente.objects.filter(tipo=TipoEnte.FORNITORE, nome__startswith=PREFISSO).first()
