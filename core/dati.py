@@ -61,9 +61,7 @@ def _convertitore(tipo) -> Callable:
             elemento = _convertitore(argomenti[0])
             return _o_none(lambda valore: tuple(elemento(v) for v in valore))
         elementi = [_convertitore(t) for t in argomenti]
-        return _o_none(
-            lambda valore: tuple(c(v) for c, v in zip(elementi, valore, strict=True))
-        )
+        return _o_none(lambda valore: tuple(c(v) for c, v in zip(elementi, valore, strict=True)))
     if origine is list:
         elemento = _convertitore(argomenti[0])
         return _o_none(lambda valore: [elemento(v) for v in valore])

@@ -20,6 +20,7 @@ longest such a rare race can show older data. What is charged to the
 tranches never depends on it: their versions are exact.
 """
 
+import functools
 import hashlib
 from collections.abc import Callable
 from typing import TypeVar
@@ -35,7 +36,14 @@ DURATA = 60  # seconds a cached read may live (see the race above)
 T = TypeVar("T")
 
 
-def _colonne(modello: type[Model]) -> list[str]:
+def _colonne(modello: type[Model]) -> tuple[str, ...]:
+    # Looking up a model's history builds a manager class each time: the
+    # SQL of each model is made once per backend.
+    return _colonne_sql(modello, connection.vendor)
+
+
+@functools.cache
+def _colonne_sql(modello: type[Model], vendor: str) -> tuple[str, ...]:
     q = connection.ops.quote_name
     storia = getattr(modello, "history", None)
     if storia is not None:
@@ -46,7 +54,7 @@ def _colonne(modello: type[Model]) -> list[str]:
         colonne = [f"SELECT MAX({q(modello._meta.pk.column)}) FROM {tabella}"]  # noqa: S608
     if modello is Tranche:
         colonne.append(f"SELECT SUM(versione) FROM {q(Tranche._meta.db_table)}")  # noqa: S608
-    return colonne
+    return tuple(colonne)
 
 
 def impronta(*modelli: type[Model]) -> str:

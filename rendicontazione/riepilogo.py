@@ -21,15 +21,43 @@ from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accordo.models import Accordo
+from accordo.models import Accordo, Ente, Obiettivo
 from budget import rules
 from budget.models import Prestazione, TipoPrestazione, Tranche
 from core.dati import a_json, da_json
 from core.formati import data_it, euro, numero
+from laboratori.models import Laboratorio, Partecipante, Presenza, Sessione
 from laboratori.rules import durata_ore
 from laboratori.selectors import Indicatori, indicatori_da_righe, leggi_attivita
 
 ZERO = rules.ZERO
+
+# Every model `riepilogo()` reads: the report page keeps a live summary in
+# the cache under their fingerprint (core.impronta), and
+# tests/rendicontazione/test_memoria.py checks the list against the tables
+# the summary's queries name. Most have a history, so any write through the
+# ORM changes the fingerprint. The others:
+# - Obiettivo: added (its newest id) or edited and deleted in the admin's
+#   inline of the agreement, which saves the agreement too (a history row);
+# - the laboratories' objectives (Laboratorio.obiettivi): set by
+#   laboratori.services.laboratorio_salva and the admin right after saving
+#   the laboratory (a history row);
+# - Partecipante: rows are added (its newest id); the categories of one can
+#   be corrected in the admin with nothing else saved, so the breakdowns by
+#   category may show the old ones until the entry expires (core.impronta's
+#   DURATA, 60 seconds). Attendance (Presenza) has its own history.
+FONTI_RIEPILOGO = (
+    Accordo,
+    Ente,
+    Obiettivo,
+    Tranche,
+    Prestazione,
+    Laboratorio,
+    Laboratorio.obiettivi.through,
+    Sessione,
+    Presenza,
+    Partecipante,
+)
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,17 @@ the live `riepilogo()` for a draft, the summary frozen with the latest
 submission otherwise, for the page and both downloads alike. The page shows
 the summary's lists of prestazioni and sessions a page at a time, with its
 totals over the whole period; the downloads have the lists whole.
+
+The page keeps what it computes from the summary in the cache (core.impronta):
+a live summary and the live-vs-frozen comparison under the fingerprint of
+every model the summary reads (riepilogo.FONTI_RIEPILOGO), a frozen one under
+its submission, and the summary's part of the page, rendered, under the same
+and the request's page numbers. While nothing changes a request reads the
+fingerprint (one query), the report, its submissions and its history.
 """
 
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -21,14 +30,20 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.functional import cached_property
+from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from accordo.access import accordi_visibili
+from accordo.models import Accordo
+from core.context_processors import ORDINE_ACCORDI, intestazione
 from core.formati import data_it
-from core.models import Ruolo
+from core.impronta import DURATA, impronta, memorizzato
+from core.models import Ruolo, Utente
 from rendicontazione import services
 from rendicontazione.access import rendiconti_visibili
 from rendicontazione.forms import (
@@ -43,7 +58,9 @@ from rendicontazione.forms import (
 )
 from rendicontazione.models import Invio, Osservazione, Rendiconto, StatoRendiconto, Transizione
 from rendicontazione.riepilogo import (
+    FONTI_RIEPILOGO,
     Differenza,
+    Intestazione,
     Narrativa,
     Riepilogo,
     confronta,
@@ -84,14 +101,13 @@ def _richiedi_ruolo(utente, ruolo: str) -> None:
         raise PermissionDenied
 
 
-def _rendiconto_visibile(utente, pk: int) -> Rendiconto:
+def _rendiconto_visibile(
+    utente,
+    pk: int,
+    relazioni: tuple[str, ...] = ("accordo__ente_pubblico", "accordo__ente_partner", "creato_da"),
+) -> Rendiconto:
     _richiedi_accesso(utente)
-    return get_object_or_404(
-        rendiconti_visibili(utente).select_related(
-            "accordo__ente_pubblico", "accordo__ente_partner", "creato_da"
-        ),
-        pk=pk,
-    )
+    return get_object_or_404(rendiconti_visibili(utente).select_related(*relazioni), pk=pk)
 
 
 # What a report shows
@@ -100,43 +116,73 @@ def _rendiconto_visibile(utente, pk: int) -> Rendiconto:
 @dataclass(frozen=True)
 class Contenuto:
     """The summary and narrative a report shows, and where they come from:
-    live for a draft, frozen with the latest submission otherwise."""
+    live for a draft, frozen with the latest submission otherwise. The
+    summary is read when first asked for: the page, whose summary part is
+    usually in the cache, often needs none of it."""
 
-    riassunto: Riepilogo
     narrativa: Narrativa
     invio: Invio | None
+    leggi: Callable[[], Riepilogo] = field(repr=False, compare=False)
+
+    @cached_property
+    def riassunto(self) -> Riepilogo:
+        return self.leggi()
 
     @property
     def congelato(self) -> bool:
         return self.invio is not None
 
 
+def _chiave_dati(rendiconto: Rendiconto, dati: str) -> tuple:
+    """What a live summary of the report depends on: the agreement, the
+    period and the fingerprint `dati` of the models it reads."""
+    return (rendiconto.accordo_id, rendiconto.dal, rendiconto.al, dati)
+
+
 def _contenuto(
-    rendiconto: Rendiconto, invii: list[Invio], *, con_prestazioni: bool = True
+    rendiconto: Rendiconto,
+    invii: list[Invio],
+    *,
+    con_prestazioni: bool = True,
+    dati: str | None = None,
+    accordo: Callable[[], Accordo] | None = None,
 ) -> Contenuto:
     """`con_prestazioni=False` (the page) leaves the live summary's list of
-    prestazioni unread: the page reads its page of it (`_elenco_prestazioni`)."""
+    prestazioni unread: the page reads its page of it (`_elenco_prestazioni`).
+    With the fingerprint `dati` of riepilogo.FONTI_RIEPILOGO (the page) the
+    live summary is kept in the cache under it; `accordo` gives the report's
+    agreement when the report was read without it."""
     if rendiconto.stato == StatoRendiconto.BOZZA or not invii:
-        return Contenuto(
-            riassunto=riepilogo(
-                rendiconto.accordo,
+
+        def vivo() -> Riepilogo:
+            return riepilogo(
+                accordo() if accordo else rendiconto.accordo,
                 rendiconto.dal,
                 rendiconto.al,
                 con_prestazioni=con_prestazioni,
-            ),
-            narrativa=Narrativa.del_rendiconto(rendiconto),
-            invio=None,
-        )
+            )
+
+        def leggi() -> Riepilogo:
+            if dati is None:
+                return vivo()
+            chiave = ("rendiconto:riepilogo", con_prestazioni, *_chiave_dati(rendiconto, dati))
+            return memorizzato(chiave, vivo)
+
+        return Contenuto(narrativa=Narrativa.del_rendiconto(rendiconto), invio=None, leggi=leggi)
     ultimo = invii[-1]
     return Contenuto(
-        riassunto=Riepilogo.from_json(ultimo.riepilogo),
         narrativa=Narrativa(**ultimo.narrativa),
         invio=ultimo,
+        leggi=lambda: Riepilogo.from_json(ultimo.riepilogo),
     )
 
 
-def _invii(rendiconto: Rendiconto) -> list[Invio]:
-    return list(rendiconto.invii.select_related("inviato_da").order_by("numero"))
+def _invii(rendiconto: Rendiconto, *, con_utenti: bool = True) -> list[Invio]:
+    """The submissions, without their frozen summaries: each is read when
+    first used (one query), and the page, which keeps what it shows of them
+    in the cache, usually uses none."""
+    invii = rendiconto.invii.defer("riepilogo").order_by("numero")
+    return list(invii.select_related("inviato_da") if con_utenti else invii)
 
 
 def _nome_file(rendiconto: Rendiconto, estensione: str, bozza: bool = False) -> str:
@@ -172,8 +218,12 @@ def _cambiamenti(invii: list[Invio]) -> Cambiamenti | None:
     return Cambiamenti(
         precedente=precedente,
         ultimo=ultimo,
-        cifre=confronta(
-            Riepilogo.from_json(precedente.riepilogo), Riepilogo.from_json(ultimo.riepilogo)
+        # Both submissions are frozen: their comparison never changes.
+        cifre=memorizzato(
+            ("rendiconto:cambiamenti", precedente.pk, ultimo.pk),
+            lambda: confronta(
+                Riepilogo.from_json(precedente.riepilogo), Riepilogo.from_json(ultimo.riepilogo)
+            ),
         ),
         narrativa=[
             CampoCambiato(
@@ -194,27 +244,39 @@ class DatiAttuali:
     differenze: list[Differenza]
 
 
-def _dati_attuali(rendiconto: Rendiconto, contenuto: Contenuto) -> DatiAttuali | None:
+def _dati_attuali(
+    rendiconto: Rendiconto, contenuto: Contenuto, dati: str, accordo: Callable[[], Accordo]
+) -> DatiAttuali | None:
+    """How the live figures differ from the frozen ones, kept in the cache
+    under the submission and the fingerprint `dati` of what the live
+    summary reads."""
     if not contenuto.congelato:
         return None
-    attuale = riepilogo(rendiconto.accordo, rendiconto.dal, rendiconto.al)
-    if attuale.cifre() == contenuto.riassunto.cifre():
-        return None
-    return DatiAttuali(differenze=confronta(contenuto.riassunto, attuale))
+
+    def calcola() -> tuple[DatiAttuali | None]:
+        # In a tuple: the cache tells a result of None from a missing entry.
+        attuale = riepilogo(accordo(), rendiconto.dal, rendiconto.al)
+        if attuale.cifre() == contenuto.riassunto.cifre():
+            return (None,)
+        return (DatiAttuali(differenze=confronta(contenuto.riassunto, attuale)),)
+
+    chiave = ("rendiconto:dati-attuali", contenuto.invio.pk, *_chiave_dati(rendiconto, dati))
+    return memorizzato(chiave, calcola)[0]
 
 
-def _storia(rendiconto: Rendiconto) -> list[Transizione]:
+def _storia(rendiconto: Rendiconto, *, con_utenti: bool = True) -> list[Transizione]:
+    transizioni = rendiconto.transizioni.all()
+    if con_utenti:
+        transizioni = transizioni.select_related("utente")
     return list(
-        rendiconto.transizioni.select_related("utente")
-        .prefetch_related(
+        transizioni.prefetch_related(
             Prefetch(
                 "osservazioni_voci",
                 queryset=Osservazione.objects.select_related(
                     "prestazione", "sessione__laboratorio"
                 ).order_by("pk"),
             )
-        )
-        .order_by("quando", "pk")
+        ).order_by("quando", "pk")
     )
 
 
@@ -350,30 +412,61 @@ def _elenco_sessioni(
     )
 
 
+def _origine(rendiconto: Rendiconto, contenuto: Contenuto, dati: str) -> tuple:
+    """What the summary shown depends on: its submission for a frozen one,
+    the fingerprint `dati` of what it reads for a live one."""
+    if contenuto.congelato:
+        return ("invio", contenuto.invio.pk)
+    return ("vivo", *_chiave_dati(rendiconto, dati))
+
+
+ELENCHI = {  # item: the list's page parameter and rows per page
+    "prestazione": ("pagina_prestazioni", PRESTAZIONI_PER_PAGINA),
+    "sessione": ("pagina_sessioni", SESSIONI_PER_PAGINA),
+}
+
+
+def _pagine_delle_voci(riassunto: Riepilogo, voci: tuple) -> dict[tuple[str, int], int]:
+    """The page of its list each of `voci` (item, id) is on, if it is there."""
+    righe = {"prestazione": riassunto.prestazioni or (), "sessione": riassunto.sessioni}
+    cercate = set(voci)
+    return {
+        (voce, riga.id): n // ELENCHI[voce][1] + 1
+        for voce, elenco in righe.items()
+        for n, riga in enumerate(elenco)
+        if (voce, riga.id) in cercate
+    }
+
+
 def _collega_osservazioni(
-    rendiconto: Rendiconto, storia: list[Transizione], riassunto: Riepilogo
+    rendiconto: Rendiconto, storia: list[Transizione], contenuto: Contenuto, dati: str
 ) -> None:
     """Point each per-item remark at the row of its item, on the page of the
     list the row is on (`href`). Remarks are made on submitted reports,
-    whose frozen summary has the lists whole."""
-    elenchi = {
-        "prestazione": ("pagina_prestazioni", PRESTAZIONI_PER_PAGINA, riassunto.prestazioni or ()),
-        "sessione": ("pagina_sessioni", SESSIONI_PER_PAGINA, riassunto.sessioni),
-    }
-    posizioni = {
-        voce: {riga.id: n for n, riga in enumerate(righe)}
-        for voce, (_parametro, _per_pagina, righe) in elenchi.items()
-    }
-    for transizione in storia:
-        for osservazione in transizione.osservazioni_voci.all():
-            voce = "prestazione" if osservazione.prestazione_id else "sessione"
-            id_ = osservazione.prestazione_id or osservazione.sessione_id
-            osservazione.href = f"#{voce}-{id_}"
-            if id_ is not None and id_ in posizioni[voce]:
-                parametro, per_pagina, _righe = elenchi[voce]
-                numero = posizioni[voce][id_] // per_pagina + 1
-                indirizzo = reverse("rendicontazione:dettaglio", args=[rendiconto.pk])
-                osservazione.href = f"{indirizzo}?{parametro}={numero}{osservazione.href}"
+    whose frozen summary has the lists whole: the pages of the items are
+    kept in the cache under the summary, which is read only to find them."""
+    osservazioni = [o for t in storia for o in t.osservazioni_voci.all()]
+    if not osservazioni:
+        return
+    voci = [
+        (
+            osservazione,
+            "prestazione" if osservazione.prestazione_id else "sessione",
+            osservazione.prestazione_id or osservazione.sessione_id,
+        )
+        for osservazione in osservazioni
+    ]
+    cercate = tuple(sorted({(voce, id_) for _o, voce, id_ in voci if id_ is not None}))
+    pagine = memorizzato(
+        ("rendiconto:pagine-voci", *_origine(rendiconto, contenuto, dati), cercate),
+        lambda: _pagine_delle_voci(contenuto.riassunto, cercate),
+    )
+    indirizzo = reverse("rendicontazione:dettaglio", args=[rendiconto.pk])
+    for osservazione, voce, id_ in voci:
+        osservazione.href = f"#{voce}-{id_}"
+        if (voce, id_) in pagine:
+            parametro = ELENCHI[voce][0]
+            osservazione.href = f"{indirizzo}?{parametro}={pagine[voce, id_]}{osservazione.href}"
 
 
 def _contesto_riepilogo(
@@ -382,6 +475,7 @@ def _contesto_riepilogo(
     """Rows of the summary tables, arranged for the template (which pairs
     nothing and computes nothing itself)."""
     return {
+        "rendiconto": rendiconto,
         "riassunto": riassunto,
         "righe_tranche": list(
             zip(riassunto.spesa_periodo.tranche, riassunto.spesa_cumulata.tranche, strict=True)
@@ -396,6 +490,148 @@ def _contesto_riepilogo(
     }
 
 
+@dataclass(frozen=True)
+class Sezione:
+    """The summary's part of the page, rendered, with the few figures of the
+    summary the rest of the page shows."""
+
+    intestazione: Intestazione
+    calcolato_il: datetime
+    html: str
+
+
+def _sezione(
+    request,
+    rendiconto: Rendiconto,
+    contenuto: Contenuto,
+    aperte: OsservazioniAperte,
+    dati: str,
+    accordo: Callable[[], Accordo],
+) -> Sezione:
+    """The summary's part of the page, kept in the cache under what it shows:
+    the summary (the submission for a frozen one, the fingerprint `dati`
+    for a live one), the pages asked for and the query string the links
+    keep, the remarks that mark rows, the language."""
+
+    def calcola() -> Sezione:
+        accordo()  # the page of prestazioni of a live summary reads it
+        riassunto = contenuto.riassunto
+        return Sezione(
+            intestazione=riassunto.intestazione,
+            calcolato_il=riassunto.calcolato_il,
+            html=render_to_string(
+                "rendicontazione/_riepilogo.html",
+                _contesto_riepilogo(request, rendiconto, riassunto, aperte),
+            ),
+        )
+
+    chiave = (
+        "rendiconto:sezione",
+        rendiconto.pk,
+        *_origine(rendiconto, contenuto, dati),
+        sorted(request.GET.lists()),
+        aperte,
+        get_language(),
+    )
+    return memorizzato(chiave, calcola)
+
+
+class _Accordi:
+    """The agreements the user sees, with their organisations, read when
+    first needed and at most once (one query): the first names the layout's
+    heading, and one is the report's, which the page reads without it (a
+    join less on every request; PostgreSQL plans a six-table join slowly)."""
+
+    def __init__(self, utente, rendiconto: Rendiconto) -> None:
+        self.utente = utente
+        self.rendiconto = rendiconto
+
+    @cached_property
+    def tutti(self) -> list[Accordo]:
+        return list(
+            accordi_visibili(self.utente)
+            .select_related("ente_pubblico", "ente_partner")
+            .order_by(*ORDINE_ACCORDI)
+        )
+
+    def del_rendiconto(self) -> Accordo:
+        """The report's agreement, set on the report as well. The report was
+        found among those the user sees, so its agreement is one of them."""
+        if not Rendiconto.accordo.is_cached(self.rendiconto):
+            self.rendiconto.accordo = next(
+                (a for a in self.tutti if a.pk == self.rendiconto.accordo_id), None
+            ) or Accordo.objects.select_related("ente_pubblico", "ente_partner").get(
+                pk=self.rendiconto.accordo_id
+            )
+        return self.rendiconto.accordo
+
+
+def _intestazione(utente, dati: str, accordi: _Accordi) -> dict[str, str]:
+    """The layout's heading (core.context_processors.navigazione, which reads
+    it otherwise): the first agreement the user sees, kept in the cache
+    under the user and the fingerprint `dati`, which covers agreements and
+    organisations."""
+    return memorizzato(
+        (
+            "rendiconto:intestazione",
+            utente.pk,
+            utente.is_superuser,
+            utente.is_active,
+            utente.ruolo,
+            utente.ente_id,
+            dati,
+        ),
+        lambda: intestazione(accordi.tutti[0] if accordi.tutti else None),
+    )
+
+
+def _cronologia(rendiconto: Rendiconto, dati: str) -> tuple[list[Invio], list[Transizione]]:
+    """The report's submissions and history, kept in the cache under the
+    report's last change: rendicontazione.services, the only writer of
+    submissions, transitions and remarks (the admin shows them read-only),
+    saves the report with each, and `modificato_il` moves at every save.
+    The items the remarks name are under the fingerprint `dati`. The users
+    are read anew (one query, when there are any): their names may change."""
+    invii, storia = memorizzato(
+        ("rendiconto:cronologia", rendiconto.pk, rendiconto.modificato_il, rendiconto.stato, dati),
+        lambda: (
+            _invii(rendiconto, con_utenti=False),
+            _storia(rendiconto, con_utenti=False),
+        ),
+    )
+    id_utenti = {i.inviato_da_id for i in invii} | {t.utente_id for t in storia}
+    id_utenti.discard(None)
+    if id_utenti:
+        utenti = Utente.objects.in_bulk(id_utenti)
+        for invio in invii:
+            invio.inviato_da = utenti.get(invio.inviato_da_id)
+        for transizione in storia:
+            transizione.utente = utenti.get(transizione.utente_id)
+    return invii, storia
+
+
+def _frammenti(request, rendiconto: Rendiconto, dati: str, ruoli: tuple, invii, storia) -> str:
+    """The key of the page's parts kept in the cache ({% cache %} in
+    dettaglio.html: everything but the forms): the report's last change,
+    which moves with every submission and transition (see _cronologia),
+    the fingerprint `dati` of the live data, what the request asks for, the
+    roles that decide the buttons and hints, and the names of the users the
+    parts name, read anew."""
+    utenti = {rendiconto.creato_da, *(i.inviato_da for i in invii), *(t.utente for t in storia)}
+    nomi = sorted((u.pk, u.get_full_name(), u.username) for u in utenti if u is not None)
+    parti = (
+        rendiconto.pk,
+        rendiconto.modificato_il,
+        rendiconto.stato,
+        dati,
+        sorted(request.GET.lists()),
+        get_language(),
+        ruoli,
+        nomi,
+    )
+    return hashlib.sha256(repr(parti).encode()).hexdigest()
+
+
 def _pagina_dettaglio(
     request,
     rendiconto: Rendiconto,
@@ -405,10 +641,15 @@ def _pagina_dettaglio(
     voci: OsservazioniVociFormSet | None = None,
 ):
     utente = request.user
-    invii = _invii(rendiconto)
-    contenuto = _contenuto(rendiconto, invii, con_prestazioni=False)
-    storia = _storia(rendiconto)
-    _collega_osservazioni(rendiconto, storia, contenuto.riassunto)
+    accordi = _Accordi(utente, rendiconto)
+    # One query: what the live summary reads has changed or not.
+    dati = impronta(*FONTI_RIEPILOGO)
+    invii, storia = _cronologia(rendiconto, dati)
+    contenuto = _contenuto(
+        rendiconto, invii, con_prestazioni=False, dati=dati, accordo=accordi.del_rendiconto
+    )
+    _collega_osservazioni(rendiconto, storia, contenuto, dati)
+    aperte = _osservazioni_aperte(rendiconto, storia)
     puo_consorzio = _puo(utente, Ruolo.CONSORZIO)
     puo_comune = _puo(utente, Ruolo.COMUNE)
     in_revisione = rendiconto.stato == StatoRendiconto.INVIATO and puo_comune
@@ -418,6 +659,9 @@ def _pagina_dettaglio(
         and Narrativa.del_rendiconto(rendiconto) != contenuto.narrativa
     )
     contesto = {
+        "intestazione": _intestazione(utente, dati, accordi),
+        # Read only when the cached heading of the page is not.
+        "accordo": SimpleLazyObject(accordi.del_rendiconto),
         "rendiconto": rendiconto,
         "contenuto": contenuto,
         "narrativa": [
@@ -430,7 +674,7 @@ def _pagina_dettaglio(
         "ultimo_rimando": storia[-1]
         if rendiconto.stato == StatoRendiconto.DA_INTEGRARE and storia
         else None,
-        "dati_attuali": _dati_attuali(rendiconto, contenuto),
+        "dati_attuali": _dati_attuali(rendiconto, contenuto, dati, accordi.del_rendiconto),
         "cambiamenti": _cambiamenti(invii),
         "puo_modificare": puo_consorzio and rendiconto.modificabile,
         "puo_inviare": puo_consorzio and rendiconto.modificabile,
@@ -439,9 +683,14 @@ def _pagina_dettaglio(
             (_("Rendiconti"), reverse("rendicontazione:elenco")),
             (str(rendiconto), ""),
         ],
-        **_contesto_riepilogo(
-            request, rendiconto, contenuto.riassunto, _osservazioni_aperte(rendiconto, storia)
+        # Read only when the cached parts are not.
+        "sezione": SimpleLazyObject(
+            lambda: _sezione(request, rendiconto, contenuto, aperte, dati, accordi.del_rendiconto)
         ),
+        "frammenti": _frammenti(
+            request, rendiconto, dati, (puo_consorzio, puo_comune), invii, storia
+        ),
+        "durata_frammenti": DURATA,
     }
     if in_revisione:
         contesto["form_approva"] = form_approva or ApprovaForm(prefix="approva")
@@ -561,7 +810,10 @@ def modifica(request, pk: int):
 @require_safe
 @login_required
 def dettaglio(request, pk: int):
-    return _pagina_dettaglio(request, _rendiconto_visibile(request.user, pk))
+    # The agreement is read when needed, with the heading (see _Accordi).
+    return _pagina_dettaglio(
+        request, _rendiconto_visibile(request.user, pk, relazioni=("creato_da",))
+    )
 
 
 def _errore(request, exc: ValidationError) -> None:

@@ -783,11 +783,11 @@ def test_the_list_needs_the_same_queries_for_3_or_60_prestazioni(
         risposta = client.get(url("prestazioni"))
     assert risposta.context["totali"]["numero"] == 60
     assert len(molte) == len(poche)
-    # Recorded when written: 13 queries. Session, user, its organisation;
+    # Recorded: 12 queries. Session, user with its organisation;
     # the agreements' count (filter); the paginator's count; the totals; the
     # budget (agreements, tranches with sums); the header's agreement; the
     # tranche, supplier and laboratory choices; the page's rows.
-    assert len(poche) == 13, [q["sql"] for q in poche.captured_queries]
+    assert len(poche) == 12, [q["sql"] for q in poche.captured_queries]
 
 
 def test_the_list_is_paginated_by_25(client, utente_consorzio, tranche_2024, crea_prestazione):
