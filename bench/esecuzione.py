@@ -245,6 +245,9 @@ def rapporto(r: dict) -> str:
         stato = ""
         if voce.get("stato_http") not in (None, 200):
             stato = f" [HTTP {voce['stato_http']}]"
+        in_cache = voce.get("query_in_cache")
+        if in_cache is not None and in_cache != voce["query"]:
+            stato += f" (con la cache: {in_cache})"
         tabella.append(
             (
                 nome,
