@@ -500,15 +500,21 @@ FONTI_CRUSCOTTO = (
 )
 
 
-def cruscotto(utente, *, oggi: date) -> Cruscotto:
+def chiave_cruscotto(utente, oggi: date) -> tuple:
+    """What the dashboard of `utente` on the day depends on: the user, the
+    role, the organisation, the day and the fingerprint of the data it reads
+    (one query of index lookups, core.impronta)."""
+    return ("cruscotto", utente.pk, utente.ruolo, utente.ente_id, oggi, impronta(*FONTI_CRUSCOTTO))
+
+
+def cruscotto(utente, *, oggi: date, chiave: tuple | None = None) -> Cruscotto:
     """The dashboard of the Comune, the Consorzio and the administrator.
 
-    Kept in the cache under the fingerprint of the data it reads, the user
-    and the day (core.impronta): while nothing changes a request runs one
-    query of index lookups; after any change, the twelve of _cruscotto."""
+    Kept in the cache under chiave_cruscotto (pass it if already read):
+    while nothing changes a request runs one query of index lookups; after
+    any change, the twelve of _cruscotto."""
     return memorizzato(
-        ("cruscotto", utente.pk, utente.ruolo, utente.ente_id, oggi, impronta(*FONTI_CRUSCOTTO)),
-        lambda: _cruscotto(utente, oggi=oggi),
+        chiave or chiave_cruscotto(utente, oggi), lambda: _cruscotto(utente, oggi=oggi)
     )
 
 

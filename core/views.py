@@ -18,15 +18,18 @@ from functools import cached_property
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from core.context_processors import intestazione
 from core.formati import data_it
 from core.grafici import istogramma_mensile
+from core.impronta import DURATA, memorizzato
 from core.models import Ruolo
-from core.selectors import CruscottoAccordo, cruscotto, cruscotto_cooperativa
+from core.selectors import CruscottoAccordo, chiave_cruscotto, cruscotto, cruscotto_cooperativa
 from laboratori import services as servizi_laboratori
 from rendicontazione.grafici import barre_budget
 
@@ -107,17 +110,30 @@ def home(request):
     if ruolo is None and utente.is_staff:
         # Technical staff without an organisation work in the admin.
         return redirect("admin:index")
-    dati = cruscotto(utente, oggi=oggi)
+    # The page's content is kept in the cache under the same key as the
+    # figures (the fingerprint of the data, the user, the day): while nothing
+    # changes the figures are not even read back from the cache.
+    chiave = chiave_cruscotto(utente, oggi)
+    dati = SimpleLazyObject(lambda: cruscotto(utente, oggi=oggi, chiave=chiave))
+    consorzio = ruolo == Ruolo.CONSORZIO
     return render(
         request,
         "core/cruscotto.html",
         {
             "cruscotto": dati,
-            "pannelli": [Pannello(accordo=accordo, oggi=oggi) for accordo in dati.accordi],
+            "pannelli": SimpleLazyObject(
+                lambda: [Pannello(accordo=accordo, oggi=oggi) for accordo in dati.accordi]
+            ),
             "url_prestazioni": _url_prestazioni(),
-            "consorzio": ruolo == Ruolo.CONSORZIO,
+            "consorzio": consorzio,
+            "chiave_pagina": hashlib.sha256(
+                repr((chiave, consorzio, get_language())).encode()
+            ).hexdigest(),
+            "durata_pagina": DURATA,
             # The layout's heading, from the agreements already read: the
             # context processor's own query is then never run.
-            "intestazione": intestazione(dati.primo_accordo),
+            "intestazione": memorizzato(
+                ("intestazione", chiave), lambda: intestazione(dati.primo_accordo)
+            ),
         },
     )
