@@ -9,7 +9,8 @@ While the lock is held every other writer of the agreement waits, so what
 runs under it is kept short: a prestazione is validated and inserted before
 taking it; under it run three statements, written here in plain SQL because
 building ORM queries and model instances there costs more than the queries
-themselves (see README, "Benchmarks"):
+themselves, and on PostgreSQL the first two go to the server together (see
+README, "Benchmarks"):
 
 1. the lock, which also reads the agreement's money rules;
 2. the tranches with their running totals (Tranche.somma_*) and whether a
@@ -105,15 +106,24 @@ def blocca(accordo_id: int, giorni: Sequence[date] = ()) -> AccordoBloccato:
     what its money checks need. `giorni`: the dates a write touches, checked
     against the closed periods. Must run inside a transaction."""
     sql = _sql(connection.vendor)
+    dal = min(giorni) if giorni else date.max
+    al = max(giorni) if giorni else date.min
     with connection.cursor() as cursore:
-        cursore.execute(sql["blocco"], [accordo_id])
-        riga = cursore.fetchone()
-        if riga is None:
-            raise Accordo.DoesNotExist(f"Accordo {accordo_id} inesistente.")
-        dal = min(giorni) if giorni else date.max
-        al = max(giorni) if giorni else date.min
-        cursore.execute(sql["tranche"], [accordo_id, al, dal, accordo_id])
+        if connection.vendor == "postgresql":
+            # Both statements in one round trip (psycopg binds client-side):
+            # the server runs the second once the first has the lock.
+            cursore.execute(
+                f"{sql['blocco']}; {sql['tranche']}", [accordo_id, accordo_id, al, dal, accordo_id]
+            )
+            riga = cursore.fetchone()
+            cursore.nextset()
+        else:
+            cursore.execute(sql["blocco"], [accordo_id])
+            riga = cursore.fetchone()
+            cursore.execute(sql["tranche"], [accordo_id, al, dal, accordo_id])
         righe = cursore.fetchall()
+    if riga is None:
+        raise Accordo.DoesNotExist(f"Accordo {accordo_id} inesistente.")
     tranche = tuple(
         TrancheBloccata(
             id=r[0],
