@@ -109,9 +109,12 @@ def blocca(accordo_id: int, giorni: Sequence[date] = ()) -> AccordoBloccato:
     dal = min(giorni) if giorni else date.max
     al = max(giorni) if giorni else date.min
     with connection.cursor() as cursore:
-        if connection.vendor == "postgresql":
-            # Both statements in one round trip (psycopg binds client-side):
-            # the server runs the second once the first has the lock.
+        if connection.vendor == "postgresql" and not connection.settings_dict.get(
+            "OPTIONS", {}
+        ).get("server_side_binding"):
+            # Both statements in one round trip (psycopg binds client-side,
+            # Django's default): the server runs the second once the first
+            # has the lock.
             cursore.execute(
                 f"{sql['blocco']}; {sql['tranche']}", [accordo_id, accordo_id, al, dal, accordo_id]
             )
