@@ -16,12 +16,17 @@ from accordo.models import Accordo
 from budget import rules
 from budget.models import TipoPrestazione, Tranche
 
-_IMPORTO = DecimalField(max_digits=14, decimal_places=2)
+# The type of a sum of amounts (wider than one amount).
+IMPORTO_SOMMATO = DecimalField(max_digits=14, decimal_places=2)
 TIPI_CON_QUOTA = [t for t in TipoPrestazione.values if t != TipoPrestazione.PROGETTAZIONE]
 
 
-def _somma(campo: str, filtro: Q) -> Coalesce:
-    return Coalesce(Sum(campo, filter=filtro), Value(rules.ZERO), output_field=_IMPORTO)
+def somma_importi(espressione, filtro: Q | None = None) -> Coalesce:
+    """The sum of an amount field or expression, zero when there are no rows.
+    On SQLite the result is a float: round it to the cent before the rules."""
+    return Coalesce(
+        Sum(espressione, filter=filtro), Value(rules.ZERO), output_field=IMPORTO_SOMMATO
+    )
 
 
 def tranche_con_saldi(tranche: QuerySet[Tranche]) -> QuerySet[Tranche]:
@@ -60,9 +65,9 @@ def somme_calcolate(tranche: QuerySet[Tranche]) -> dict[int, tuple[Decimal, Deci
     progettazione = Q(prestazioni__tipo=TipoPrestazione.PROGETTAZIONE)
     servizi = Q(prestazioni__tipo__in=TIPI_CON_QUOTA)
     righe = tranche.order_by().annotate(
-        calcolo_valore=_somma("prestazioni__importo", servizi),
-        calcolo_quote=_somma("prestazioni__quota_amministrativa", servizi),
-        calcolo_progettazione=_somma("prestazioni__importo", progettazione),
+        calcolo_valore=somma_importi("prestazioni__importo", servizi),
+        calcolo_quote=somma_importi("prestazioni__quota_amministrativa", servizi),
+        calcolo_progettazione=somma_importi("prestazioni__importo", progettazione),
     )
     # SQLite sums decimals as floats: back to the cent.
     return {

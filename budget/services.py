@@ -24,7 +24,7 @@ from accordo.periodi import errore_periodo_chiuso
 from budget import rules
 from budget.blocco import AccordoBloccato, blocca, scrivi_somme
 from budget.models import Prestazione, Tranche
-from budget.selectors import saldo, somme_incoerenti, tranche_con_saldi
+from budget.selectors import somme_incoerenti
 
 Errori = dict[str, list[str]]
 
@@ -41,11 +41,6 @@ def _errori_modello(istanza, *, exclude=None, vincoli: bool = True) -> Errori:
     except ValidationError as exc:
         return {campo: list(messaggi) for campo, messaggi in exc.message_dict.items()}
     return {}
-
-
-def _tranche_bloccate(accordo_id: int) -> list[Tranche]:
-    """The agreement's tranches with their totals; call after the lock."""
-    return list(tranche_con_saldi(Tranche.objects.filter(accordo_id=accordo_id)))
 
 
 def tranche_per_data(accordo: Accordo, giorno: date) -> Tranche | None:
@@ -352,7 +347,6 @@ def errori_tranche(tranche: Tranche) -> Errori:
     if errori or tranche.accordo_id is None:
         return dict(errori)
     accordo = blocca(tranche.accordo_id)
-    tutte = _tranche_bloccate(accordo.id)
     if tranche.pk:
         fuori = Prestazione.objects.filter(tranche_id=tranche.pk).exclude(
             data__range=(tranche.data_inizio, tranche.data_fine)
@@ -364,13 +358,13 @@ def errori_tranche(tranche: Tranche) -> Errori:
                 f"{fuori.count()} prestazioni della tranche hanno una data fuori dal nuovo periodo.",
             )
         saldi = [
-            replace(saldo(t), etichetta=tranche.etichetta, importo=tranche.importo)
-            if t.pk == tranche.pk
-            else saldo(t)
-            for t in tutte
+            replace(t.saldo, etichetta=tranche.etichetta, importo=tranche.importo)
+            if t.id == tranche.pk
+            else t.saldo
+            for t in accordo.tranche
         ]
     else:
-        saldi = [saldo(t) for t in tutte]
+        saldi = list(accordo.saldi)
     for violazione in rules.verifica_saldi(
         saldi,
         tetto_progettazione=accordo.tetto_progettazione,
@@ -400,10 +394,9 @@ def errori_accordo(accordo: Accordo) -> Errori:
         errori[campo].extend(messaggi)
     if errori or accordo.pk is None:
         return dict(errori)
-    blocca(accordo.pk)
-    tutte = _tranche_bloccate(accordo.pk)
+    tutte = blocca(accordo.pk).tranche
     for violazione in rules.verifica_saldi(
-        [saldo(t) for t in tutte],
+        [t.saldo for t in tutte],
         tetto_progettazione=accordo.tetto_progettazione,
         riporto_residui=accordo.riporto_residui,
     ):

@@ -19,8 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, DecimalField, F, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, QuerySet
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,7 +35,7 @@ from budget.access import prestazioni_visibili, tranche_visibili
 from budget.filters import FiltroPrestazioni
 from budget.forms import PrestazioneForm, aggiungi_errori
 from budget.models import Prestazione, TipoPrestazione, Tranche
-from budget.selectors import saldo, stati_budget, tranche_con_saldi
+from budget.selectors import saldo, somma_importi, stati_budget, tranche_con_saldi
 from core.formati import data_it, euro, percentuale
 from core.models import Ruolo
 from core.validators import tipo_allegato
@@ -45,7 +44,6 @@ from laboratori.models import Laboratorio
 CONTENT_TYPES = {"PDF": "application/pdf", "JPEG": "image/jpeg", "PNG": "image/png"}
 PRESTAZIONI_PER_PAGINA = 25
 RUOLI_CON_SPESA = (Ruolo.COMUNE, Ruolo.CONSORZIO, Ruolo.AMMINISTRATORE)
-_IMPORTO = DecimalField(max_digits=14, decimal_places=2)
 
 
 # Authorisation
@@ -235,14 +233,11 @@ def _anteprima_richiesta(
 def _totali(prestazioni: QuerySet[Prestazione]) -> dict:
     """Count, value, fees and total charged of the filtered rows, in one query."""
 
-    def somma(espressione):
-        return Coalesce(Sum(espressione), Value(rules.ZERO), output_field=_IMPORTO)
-
     return prestazioni.order_by().aggregate(
         numero=Count("pk"),
-        valore=somma("importo"),
-        quote=somma("quota_amministrativa"),
-        totale=somma(F("importo") + F("quota_amministrativa")),
+        valore=somma_importi("importo"),
+        quote=somma_importi("quota_amministrativa"),
+        totale=somma_importi(F("importo") + F("quota_amministrativa")),
     )
 
 

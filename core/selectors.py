@@ -17,7 +17,7 @@ from decimal import Decimal
 from heapq import nlargest
 
 from django.core.cache import cache
-from django.db.models import Count, DecimalField, F, Max, Model, Q, Sum
+from django.db.models import Count, F, Max, Model, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.timezone import localtime
 
@@ -25,7 +25,7 @@ from accordo.access import accordi_visibili
 from accordo.models import Accordo, Ente
 from budget import rules
 from budget.models import Prestazione, Tranche
-from budget.selectors import RigaTranche, StatoBudget, stati_budget
+from budget.selectors import IMPORTO_SOMMATO, RigaTranche, StatoBudget, stati_budget
 from core.context_processors import ORDINE_ACCORDI
 from core.formati import data_it
 from core.impronta import impronta, memorizzato
@@ -48,7 +48,6 @@ SETTIMANE_ABITUDINE = 4  # how far back the usual weekdays of a laboratory are r
 VOLTE_ABITUDINE = 2  # sessions on a weekday in those weeks to call it usual
 GIORNI_SENZA_SESSIONI = 7  # with no usual weekday: flag a laboratory silent this long
 GIORNI_SETTIMANA = ("lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica")
-_IMPORTO = DecimalField(max_digits=14, decimal_places=2)
 # How long an agreement's monthly spending stays in the cache. Its key holds
 # the version of every tranche, so an entry is never stale: this only lets
 # the entries of versions nobody asks for any more go.
@@ -194,7 +193,9 @@ def _spesa_mensile(accordi: list[Accordo]) -> dict[int, dict[date, Decimal]]:
         Prestazione.objects.filter(tranche__accordo__in=da_calcolare)
         .annotate(mese=TruncMonth("data"))
         .values("tranche__accordo_id", "mese")
-        .annotate(totale=Sum(F("importo") + F("quota_amministrativa"), output_field=_IMPORTO))
+        .annotate(
+            totale=Sum(F("importo") + F("quota_amministrativa"), output_field=IMPORTO_SOMMATO)
+        )
         .order_by()
     )
     for riga in righe:

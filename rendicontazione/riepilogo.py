@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from accordo.models import Accordo, Ente, Obiettivo
 from budget import rules
 from budget.models import Prestazione, TipoPrestazione, Tranche
+from budget.selectors import somma_importi
 from core.dati import a_json, da_json
 from core.formati import data_it, euro, numero
 from laboratori.models import Laboratorio, Partecipante, Presenza, Sessione
@@ -207,13 +207,6 @@ class _Somme:
     quota: Decimal
 
 
-_IMPORTO = DecimalField(max_digits=14, decimal_places=2)
-
-
-def _somma(campo: str, filtro: Q) -> Coalesce:
-    return Coalesce(Sum(campo, filter=filtro), Value(ZERO), output_field=_IMPORTO)
-
-
 def _somme(
     accordo: Accordo, dal: date, al: date
 ) -> tuple[list[_Tranche], list[_Somme], list[_Somme]]:
@@ -230,11 +223,11 @@ def _somme(
         )
         .annotate(
             cumulate_numero=Count("prestazioni", filter=fino_al),
-            cumulate_importo=_somma("prestazioni__importo", fino_al),
-            cumulate_quota=_somma("prestazioni__quota_amministrativa", fino_al),
+            cumulate_importo=somma_importi("prestazioni__importo", fino_al),
+            cumulate_quota=somma_importi("prestazioni__quota_amministrativa", fino_al),
             periodo_numero=Count("prestazioni", filter=nel_periodo),
-            periodo_importo=_somma("prestazioni__importo", nel_periodo),
-            periodo_quota=_somma("prestazioni__quota_amministrativa", nel_periodo),
+            periodo_importo=somma_importi("prestazioni__importo", nel_periodo),
+            periodo_quota=somma_importi("prestazioni__quota_amministrativa", nel_periodo),
         )
         .order_by("data_inizio", "pk", "tipo")
     )

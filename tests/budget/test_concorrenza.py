@@ -180,33 +180,28 @@ def mentre_attende(accordo_id: int, modifica, scrivi) -> dict:
     return esito
 
 
-def _scrivi(tranche, fornitore, giorno, importo="100.00"):
-    return lambda: services.prestazione_create(
-        tranche=tranche,
-        tipo=TipoPrestazione.SERVIZI,
-        fornitore=fornitore,
-        descrizione="In attesa del lock",
-        data=giorno,
-        importo=Decimal(importo),
-    )
+def _scrivi(crea_prestazione, tranche, giorno, importo="100.00"):
+    return lambda: crea_prestazione(tranche, importo, data=giorno, descrizione="In attesa del lock")
 
 
 def test_a_period_closed_while_a_writer_waits_refuses_its_prestazione(
-    accordo, tranche_2024, fornitore
+    accordo, tranche_2024, crea_prestazione
 ):
     def chiudi():
         PeriodoChiuso.objects.create(
             accordo=accordo, dal=date(2024, 9, 1), al=date(2024, 12, 31), motivo="Approvato"
         )
 
-    esito = mentre_attende(accordo.pk, chiudi, _scrivi(tranche_2024, fornitore, date(2024, 10, 1)))
+    esito = mentre_attende(
+        accordo.pk, chiudi, _scrivi(crea_prestazione, tranche_2024, date(2024, 10, 1))
+    )
     assert any("è chiuso" in m for m in esito["rifiutata"]), esito
     assert not Prestazione.objects.exists()
     assert somme_incoerenti() == []
 
 
 def test_a_tranche_shortened_while_a_writer_waits_refuses_a_date_now_outside(
-    tranche_2024, fornitore
+    tranche_2024, crea_prestazione
 ):
     def accorcia():
         tranche_2024.data_fine = date(2024, 10, 31)
@@ -215,21 +210,23 @@ def test_a_tranche_shortened_while_a_writer_waits_refuses_a_date_now_outside(
         services.tranche_salva(tranche=tranche_2024)
 
     esito = mentre_attende(
-        tranche_2024.accordo_id, accorcia, _scrivi(tranche_2024, fornitore, date(2024, 11, 15))
+        tranche_2024.accordo_id,
+        accorcia,
+        _scrivi(crea_prestazione, tranche_2024, date(2024, 11, 15)),
     )
     assert any("fuori dal periodo della tranche «2024»" in m for m in esito["rifiutata"]), esito
     assert not Prestazione.objects.exists()
 
 
 def test_a_rate_changed_while_a_writer_waits_applies_to_its_prestazione(
-    accordo, tranche_2024, fornitore
+    accordo, tranche_2024, crea_prestazione
 ):
     def cambia_aliquota():
         accordo.aliquota_quota_amministrativa = Decimal("5.00")
         services.accordo_salva(accordo=accordo)
 
     esito = mentre_attende(
-        accordo.pk, cambia_aliquota, _scrivi(tranche_2024, fornitore, date(2024, 10, 1))
+        accordo.pk, cambia_aliquota, _scrivi(crea_prestazione, tranche_2024, date(2024, 10, 1))
     )
     prestazione = Prestazione.objects.get(pk=esito["salvata"].pk)
     assert prestazione.aliquota_quota_amministrativa == Decimal("5.00")
@@ -237,19 +234,18 @@ def test_a_rate_changed_while_a_writer_waits_applies_to_its_prestazione(
     assert somme_incoerenti() == []
 
 
-def test_a_tranche_filled_while_a_writer_waits_refuses_what_no_longer_fits(tranche_2024, fornitore):
+def test_a_tranche_filled_while_a_writer_waits_refuses_what_no_longer_fits(
+    tranche_2024, crea_prestazione
+):
     def riempi():
-        services.prestazione_create(
-            tranche=tranche_2024,
-            tipo=TipoPrestazione.SERVIZI,
-            fornitore=fornitore,
-            descrizione="Arrivata prima",
-            data=date(2024, 10, 1),
-            importo=Decimal("12000.00"),
+        crea_prestazione(
+            tranche_2024, "12000.00", data=date(2024, 10, 1), descrizione="Arrivata prima"
         )
 
     esito = mentre_attende(
-        tranche_2024.accordo_id, riempi, _scrivi(tranche_2024, fornitore, date(2024, 10, 2), "1000")
+        tranche_2024.accordo_id,
+        riempi,
+        _scrivi(crea_prestazione, tranche_2024, date(2024, 10, 2), "1000"),
     )
     assert any("Capienza della tranche «2024» superata" in m for m in esito["rifiutata"]), esito
     assert Prestazione.objects.get().descrizione == "Arrivata prima"

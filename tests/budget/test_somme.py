@@ -89,7 +89,9 @@ def test_saving_a_tranche_read_before_other_prestazioni_keeps_their_totals(
     assert tranche_2024.nota == "Nota aggiunta dal Comune"
 
 
-def test_a_stale_agreement_rate_is_replaced_by_the_current_one(accordo, tranche_2024, fornitore):
+def test_a_stale_agreement_rate_is_replaced_by_the_current_one(
+    accordo, tranche_2024, crea_prestazione
+):
     tranche = Tranche.objects.select_related("accordo").get(pk=tranche_2024.pk)
     assert tranche.accordo.aliquota_quota_amministrativa == D("3.00")
     accordo.aliquota_quota_amministrativa = D("5.00")
@@ -97,35 +99,21 @@ def test_a_stale_agreement_rate_is_replaced_by_the_current_one(accordo, tranche_
 
     # The caller still holds the agreement as it was: the rate is read again
     # under the lock, so the fee follows the agreement as it is now.
-    prestazione = services.prestazione_create(
-        tranche=tranche,
-        tipo=TipoPrestazione.SERVIZI,
-        fornitore=fornitore,
-        descrizione="Con l'aliquota nuova",
-        data=tranche.data_inizio,
-        importo=D("100.00"),
-    )
+    prestazione = crea_prestazione(tranche, "100.00", descrizione="Con l'aliquota nuova")
     prestazione.refresh_from_db()
     assert prestazione.aliquota_quota_amministrativa == D("5.00")
     assert prestazione.quota_amministrativa == D("5.00")
     assert somme(tranche_2024) == (D("100.00"), D("5.00"), D("0.00"))
 
 
-def test_a_stale_tranche_period_is_checked_as_it_is_now(tranche_2024, fornitore):
+def test_a_stale_tranche_period_is_checked_as_it_is_now(tranche_2024, crea_prestazione):
     tranche = Tranche.objects.select_related("accordo").get(pk=tranche_2024.pk)
     tranche_2024.data_fine = date(2024, 10, 31)
     services.tranche_salva(tranche=tranche_2024)
     assert tranche.data_fine == date(2024, 12, 31)  # what the caller holds
 
     with pytest.raises(ValidationError, match="fuori dal periodo della tranche"):
-        services.prestazione_create(
-            tranche=tranche,
-            tipo=TipoPrestazione.SERVIZI,
-            fornitore=fornitore,
-            descrizione="A novembre",
-            data=date(2024, 11, 15),
-            importo=D("100.00"),
-        )
+        crea_prestazione(tranche, "100.00", data=date(2024, 11, 15), descrizione="A novembre")
     assert not Prestazione.objects.exists()
 
 

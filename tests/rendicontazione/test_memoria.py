@@ -239,3 +239,20 @@ def test_an_edited_narrative_and_a_renamed_user_show_on_the_next_request(
     utente_consorzio.first_name, utente_consorzio.last_name = "Giulia", "Ferrari"
     utente_consorzio.save()
     assert "Giulia Ferrari" in pagina(utente_consorzio, rendiconto)
+
+
+def test_what_one_role_sees_is_never_served_to_another(rendiconto, utente_consorzio, utente_comune):
+    """The page's parts are shared in the cache by the users who may see the
+    report: the buttons of one role must not reach the other, in either
+    order, on a draft and on a submitted report."""
+    bozza_consorzio = pagina(utente_consorzio, rendiconto)
+    bozza_comune = pagina(utente_comune, rendiconto)
+    assert "Invia al Comune" in bozza_consorzio
+    assert "Invia al Comune" not in bozza_comune
+
+    services.invia(rendiconto=rendiconto, utente=utente_consorzio)
+    inviato_comune = pagina(utente_comune, rendiconto)
+    inviato_consorzio = pagina(utente_consorzio, rendiconto)
+    assert "Approva o chiedi integrazioni" in inviato_comune
+    assert "Approva o chiedi integrazioni" not in inviato_consorzio
+    assert "Invia al Comune" not in inviato_consorzio
