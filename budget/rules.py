@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 from core.formati import data_it, euro, percentuale
 
@@ -160,6 +161,57 @@ def disponibili(saldi: Sequence[SaldoTranche], riporto_residui: bool) -> list[De
 
 def progettazione_utilizzata(saldi: Sequence[SaldoTranche]) -> Decimal:
     return sum((s.progettazione for s in saldi), ZERO)
+
+
+@dataclass(frozen=True)
+class Bilancio:
+    """An agreement's money: its tranches in order with what is charged to
+    each, the design cap and the carry-over switch. Every "used" and "left"
+    the application shows (pages, PDF, workbook, `stato_budget`) is read
+    from here, so they agree in every mode."""
+
+    saldi: tuple[SaldoTranche, ...]
+    tetto_progettazione: Decimal
+    riporto_residui: bool
+
+    @cached_property
+    def disponibili(self) -> tuple[Decimal, ...]:
+        """What each tranche can still take (rule 3, with carry-over if on)."""
+        return tuple(disponibili(self.saldi, self.riporto_residui))
+
+    @property
+    def importo(self) -> Decimal:
+        return sum((s.importo for s in self.saldi), ZERO)
+
+    @property
+    def valore(self) -> Decimal:
+        return sum((s.valore for s in self.saldi), ZERO)
+
+    @property
+    def quote(self) -> Decimal:
+        return sum((s.quote for s in self.saldi), ZERO)
+
+    @property
+    def progettazione(self) -> Decimal:
+        return progettazione_utilizzata(self.saldi)
+
+    @property
+    def utilizzato(self) -> Decimal:
+        return sum((s.utilizzato for s in self.saldi), ZERO)
+
+    @property
+    def disponibile(self) -> Decimal:
+        """What the whole agreement has left: granted minus charged.
+
+        Not the sum of the tranches' `disponibili`: with carry-over a
+        tranche's figure already includes what the earlier ones left, and
+        adding them up would count that money twice."""
+        return self.importo - self.utilizzato
+
+    @property
+    def progettazione_disponibile(self) -> Decimal:
+        """Rule 2: what the design cap has left (negative if over)."""
+        return self.tetto_progettazione - self.progettazione
 
 
 def verifica_addebito(

@@ -161,8 +161,11 @@ def _json(valore):
 
 
 def _stato(accordo: Accordo, tranche: list[Tranche]) -> StatoBudget:
-    saldi = [saldo(t) for t in tranche]
-    disponibili = rules.disponibili(saldi, accordo.riporto_residui)
+    bilancio = rules.Bilancio(
+        saldi=tuple(saldo(t) for t in tranche),
+        tetto_progettazione=accordo.tetto_progettazione,
+        riporto_residui=accordo.riporto_residui,
+    )
     righe = tuple(
         RigaTranche(
             id=t.pk,
@@ -177,12 +180,8 @@ def _stato(accordo: Accordo, tranche: list[Tranche]) -> StatoBudget:
             disponibile=d,
             nota=t.nota,
         )
-        for t, s, d in zip(tranche, saldi, disponibili, strict=True)
+        for t, s, d in zip(tranche, bilancio.saldi, bilancio.disponibili, strict=True)
     )
-    usata = rules.progettazione_utilizzata(saldi)
-    zero = rules.ZERO
-    totale_importo = sum((r.importo for r in righe), zero)
-    totale_utilizzato = sum((r.utilizzato for r in righe), zero)
     return StatoBudget(
         accordo_id=accordo.pk,
         titolo=accordo.titolo,
@@ -194,16 +193,16 @@ def _stato(accordo: Accordo, tranche: list[Tranche]) -> StatoBudget:
         tranche=righe,
         progettazione=RigaProgettazione(
             tetto=accordo.tetto_progettazione,
-            utilizzato=usata,
-            disponibile=accordo.tetto_progettazione - usata,
+            utilizzato=bilancio.progettazione,
+            disponibile=bilancio.progettazione_disponibile,
         ),
         totale=Totali(
-            importo=totale_importo,
-            valore_prestazioni=sum((r.valore_prestazioni for r in righe), zero),
-            quote_amministrative=sum((r.quote_amministrative for r in righe), zero),
-            quota_progettazione=usata,
-            utilizzato=totale_utilizzato,
-            disponibile=totale_importo - totale_utilizzato,
+            importo=bilancio.importo,
+            valore_prestazioni=bilancio.valore,
+            quote_amministrative=bilancio.quote,
+            quota_progettazione=bilancio.progettazione,
+            utilizzato=bilancio.utilizzato,
+            disponibile=bilancio.disponibile,
         ),
     )
 

@@ -105,7 +105,15 @@ unset DATABASE_URL
 header "pytest on SQLite"
 run_pytest SQLite
 
-# --- e. tests on PostgreSQL --------------------------------------------------
+# --- e. the pages that show "today", on another day ---------------------------
+# Every test runs on a fixed day (tests/conftest.py); the browser and dashboard
+# tests (marker `date`) must pass on any day, so they run again with the
+# clock inside the first tranche, when nothing has ended yet.
+OGGI_SECONDO_GIRO=${OGGI_SECONDO_GIRO:-2024-11-15}
+header "pytest on SQLite, browser and dashboard tests on $OGGI_SECONDO_GIRO"
+run_pytest "SQLite on $OGGI_SECONDO_GIRO" -m date --oggi "$OGGI_SECONDO_GIRO"
+
+# --- f. tests on PostgreSQL --------------------------------------------------
 if [ "${SKIP_PG:-0}" = 1 ]; then
     header "pytest on PostgreSQL: skipped (SKIP_PG=1)"
     exit 0

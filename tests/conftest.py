@@ -1,12 +1,27 @@
 """Shared fixtures: the Cremona agreement as loaded by `carica_accordo`, the
 demo organisations, one user per role, and a prestazione factory that goes
-through the services like every real write."""
+through the services like every real write.
 
-from datetime import date
+The clock: every test runs with "today" set by time-machine (the clock
+ticking from 10:00 Rome time), so that no outcome depends on the day the
+suite runs. The day is OGGI_PREDEFINITO, or the one given with
+`pytest --oggi AAAA-MM-GG` (or OGGI_TEST=AAAA-MM-GG); a test whose outcome
+depends on a particular day says so with `@pytest.mark.oggi("AAAA-MM-GG")`,
+which wins over both. The browser and dashboard tests (marker `date`) must
+pass on any day: `make test` runs them a second time at OGGI_SECONDO_GIRO
+(scripts/test.sh). Fixtures that record activity dated in the agreement's
+years do it with `registrato_il()`, so that "today" never refuses it as
+future.
+"""
+
+import os
+from datetime import date, datetime, time
 from decimal import Decimal
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.core.management import call_command
 
@@ -17,6 +32,55 @@ from core.models import Utente
 from core.ruoli import gruppo_per_ruolo
 
 PASSWORD = "password-di-prova-123"
+ROMA = ZoneInfo("Europe/Rome")
+# The day every test runs on unless told otherwise: after the end of the
+# Cremona agreement (31/12/2025), when all of its data lies in the past.
+OGGI_PREDEFINITO = date(2026, 12, 2)
+# When fixtures record the agreement's activity (see registrato_il).
+DOPO_L_ACCORDO = date(2026, 1, 15)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--oggi",
+        default=os.environ.get("OGGI_TEST") or None,
+        help="Data (AAAA-MM-GG) da usare come oggi per tutta la suite.",
+    )
+
+
+def alle_dieci(giorno: date) -> datetime:
+    """10:00 in Rome on `giorno`: the moment the clock is set to."""
+    return datetime.combine(giorno, time(10, 0), tzinfo=ROMA)
+
+
+def pytest_collection_modifyitems(config, items):
+    # Every browser test looks at pages that show "today": all of them are
+    # run at other dates too.
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.date)
+
+
+def oggi_del_test(request) -> date:
+    marcatore = request.node.get_closest_marker("oggi")
+    if marcatore:
+        return date.fromisoformat(marcatore.args[0])
+    valore = request.config.getoption("--oggi")
+    return date.fromisoformat(valore) if valore else OGGI_PREDEFINITO
+
+
+@pytest.fixture(autouse=True)
+def orologio(request):
+    """Today for this test (see the module's docstring)."""
+    giorno = oggi_del_test(request)
+    with time_machine.travel(alle_dieci(giorno), tick=True):
+        yield giorno
+
+
+def registrato_il(giorno: date = DOPO_L_ACCORDO):
+    """The clock at `giorno` for a fixture's writes: activity of 2024-2025
+    can be recorded only once it is past, whatever day the test runs on."""
+    return time_machine.travel(alle_dieci(giorno), tick=True)
 
 
 @pytest.fixture(autouse=True)

@@ -22,3 +22,9 @@ STORAGES = {
 # django-axes backend refuses; tests/core/test_axes.py turns axes on for the
 # login pages it exercises (settings fixture), the rest of the suite runs without it.
 AXES_ENABLED = False
+# The suite can run with the clock set to another day (pytest --oggi, see
+# tests/conftest.py) while Chromium keeps the real one: a cookie that
+# expires on a date computed from the test's clock would already be expired
+# for the browser. Session cookies carry no date at all.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+CSRF_COOKIE_AGE = None

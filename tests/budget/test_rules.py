@@ -209,6 +209,37 @@ def test_with_carry_over_charging_an_earlier_tranche_cannot_drive_a_later_one_ne
     assert min(rules.disponibili(dopo, riporto_residui=True)) >= 0
 
 
+# The agreement's balance (one place for every used and left figure)
+
+
+@pytest.mark.parametrize("riporto_residui", [False, True], ids=["senza-riporto", "con-riporto"])
+def test_an_untouched_agreement_has_its_whole_amount_left_in_either_mode(riporto_residui):
+    bilancio = rules.Bilancio(tuple(saldi_cremona()), TETTO, riporto_residui)
+    # With carry-over the 2025 tranche can take 40.000 (its 27.000 and
+    # 2024's 13.000), yet the agreement as a whole has 40.000, not 53.000.
+    assert bilancio.disponibili[-1] == (D("40000.00") if riporto_residui else D("27000.00"))
+    assert bilancio.disponibile == D("40000.00")
+    assert bilancio.utilizzato == D("0.00")
+    assert bilancio.progettazione_disponibile == TETTO
+
+
+@pytest.mark.parametrize("riporto_residui", [False, True], ids=["senza-riporto", "con-riporto"])
+def test_the_balance_sums_what_is_charged_to_every_tranche(riporto_residui):
+    saldi = saldi_cremona(
+        t2024={"valore": D("1234.56"), "quote": D("37.04"), "progettazione": D("2000.00")},
+        t2025={"valore": D("100.00"), "quote": D("3.00"), "progettazione": D("500.00")},
+    )
+    bilancio = rules.Bilancio(tuple(saldi), TETTO, riporto_residui)
+    assert bilancio.importo == D("40000.00")
+    assert bilancio.valore == D("1334.56")
+    assert bilancio.quote == D("40.04")
+    assert bilancio.progettazione == D("2500.00")
+    assert bilancio.utilizzato == D("3874.60")
+    assert bilancio.disponibile == D("36125.40")
+    assert bilancio.progettazione_disponibile == D("3500.00")
+    assert bilancio.disponibili == tuple(rules.disponibili(saldi, riporto_residui))
+
+
 # Messages
 
 

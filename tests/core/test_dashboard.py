@@ -46,6 +46,8 @@ from rendicontazione import services as rend_services
 from rendicontazione.models import Rendiconto, TipoRendiconto
 from tests.conftest import crea_utente
 
+pytestmark = pytest.mark.date
+
 D = Decimal
 SVG = "{http://www.w3.org/2000/svg}"
 # After the Cremona agreement's end, as the real today is.
@@ -385,6 +387,7 @@ def test_the_monthly_series_is_zero_filled_over_the_agreement(utente_comune, spe
     assert serie[date(2025, 2, 1)] == D("2420.50")
 
 
+@pytest.mark.oggi(OGGI.isoformat())  # both tranches have ended
 def test_the_dashboard_shows_the_ended_tranches_final_figures(client, utente_comune, spesa):
     testo = senza_marcatori(pagina(client, utente_comune))
     assert "Chiusa il 31/12/2024 con € 10.825,41 non spesi (83,3% della tranche)." in testo
@@ -430,6 +433,7 @@ def rendiconti(accordo, utente_consorzio, utente_comune, monkeypatch):
     return {"inviato": inviato, "rimandato": rimandato, "bozza": bozza}
 
 
+@pytest.mark.oggi(OGGI.isoformat())  # the agreement has expired
 def test_the_consorzio_sees_the_reports_to_complete_and_to_answer(
     client, utente_consorzio, rendiconti
 ):

@@ -256,6 +256,8 @@ def iscritti(falegnameria) -> list[Partecipante]:
     ]
 
 
+# The educator logs on 12 March the session of the day before.
+@pytest.mark.oggi("2025-03-12")
 def test_a_cooperative_logs_a_session_with_attendance_on_a_phone(
     browser, live_server, utente_coop_a, falegnameria, iscritti
 ):
