@@ -1,12 +1,35 @@
-"""The roles of DESIGN.md as Django groups with model permissions.
+"""The roles of DESIGN.md: who may do what, and the Django groups that
+carry the model permissions of each role.
 
-Row-level limits (which agreement, which cooperative) are applied on top of
-these by each app's access helpers.
+The predicates below answer the questions that depend on the role alone
+("sees money", "reviews reports"); each app's access.py builds on them with
+the row-level limits (which agreement, which cooperative, which
+laboratorio) and the one lookup helper per object its views use.
 """
 
 from django.contrib.auth.models import Group, Permission
 
 from core.models import Ruolo
+
+# Who sees amounts in euro (DESIGN.md, "Who sees money"): the budget, the
+# prestazioni, the reports and their downloads. A cooperative never does.
+RUOLI_CON_IMPORTI = frozenset({Ruolo.COMUNE, Ruolo.CONSORZIO, Ruolo.AMMINISTRATORE})
+
+
+def attivo(utente) -> bool:
+    return utente.is_authenticated and utente.is_active
+
+
+def vede_importi(utente) -> bool:
+    """Sees money: the Comune, the Consorzio and administrators."""
+    return attivo(utente) and utente.ruolo in RUOLI_CON_IMPORTI
+
+
+def ha_ruolo(utente, ruolo: str) -> bool:
+    """Acts as `ruolo`: a user of that role, or an administrator, who may
+    act for anyone."""
+    return attivo(utente) and (utente.is_superuser or utente.ruolo == ruolo)
+
 
 GRUPPI: dict[str, dict[str, tuple[str, ...]]] = {
     # The Comune sets up the agreement and its money rules and reads the rest.
