@@ -512,7 +512,7 @@ def _scrittore(indice, righe, bloccato, barriera, coda, tranche, fornitore):
     for valore, giorno, descrizione in righe:
         if bloccato:
             try:
-                services.prestazione_create(
+                services.prestazione_crea(
                     tranche=tranche,
                     tipo=TipoPrestazione.SERVIZI,
                     fornitore=fornitore,

@@ -44,7 +44,6 @@ from accordo.models import Accordo, Ente, Obiettivo, StatoAccordo, TipoEnte
 from budget import rules
 from budget.models import Prestazione, TipoPrestazione, Tranche
 from budget.selectors import stati_budget
-from budget.services import ricalcola_somme
 from laboratori.models import (
     ALFABETO_CODICE,
     LUNGHEZZA_CODICE,
@@ -530,8 +529,6 @@ def genera(
         g.sessioni()
         g.prestazioni()
         g.rendiconti()
-        # Bulk inserts bypass the services that keep the tranches' totals.
-        ricalcola_somme(Tranche.objects.filter(accordo__in=g.lista_accordi))
         violazioni = errori_budget(g.lista_accordi)
         if violazioni:
             raise RegoleViolate("; ".join(violazioni))

@@ -1,9 +1,9 @@
-"""The prestazione form of the web pages.
+"""The prestazione form of the web pages, and the preview's form.
 
-It validates what a form can (an amount typed the Italian way, dates, the
-type and size of the receipt); the money rules are checked by
-budget.services.errori_prestazione, which the view calls under the
-agreement's lock before saving, and whose messages land on these fields.
+They validate what a form can (an amount typed the Italian way, dates, the
+type and size of the receipt); the money rules are checked once, by
+budget.services.prestazione_salva, which the view calls with the form's
+instance and whose refusal lands on these fields (core.moduli.aggiungi_errori).
 """
 
 from django import forms
@@ -17,7 +17,7 @@ from accordo.models import Ente, StatoAccordo, TipoEnte
 from budget import rules
 from budget.access import tranche_visibili
 from budget.filters import etichetta_tranche
-from budget.models import Prestazione, TipoPrestazione
+from budget.models import Prestazione, TipoPrestazione, Tranche
 from core.admin_forms import ImportoField
 from core.widgets import DocumentoPrivatoWidget
 from laboratori.access import laboratori_visibili
@@ -36,15 +36,6 @@ CAMPI_PRESTAZIONE = (
 )
 
 TIPI_FORNITORE = (TipoEnte.FORNITORE, TipoEnte.ASSOCIAZIONE)
-
-
-def aggiungi_errori(form: forms.Form, errori: dict[str, list[str]]) -> None:
-    """Put a service's {field: [messages]} on the form: on the field when the
-    form has it, otherwise among the errors of the whole form."""
-    for campo, messaggi in errori.items():
-        destinazione = campo if campo in form.fields else None
-        for messaggio in messaggi:
-            form.add_error(destinazione, messaggio)
 
 
 def fornitori_possibili(utente):
@@ -134,3 +125,43 @@ class PrestazioneForm(forms.ModelForm):
             if messaggi:
                 raise ValidationError(messaggi, code="importo")
         return importo
+
+
+class AnteprimaForm(forms.Form):
+    """What the preview needs, as typed so far (a query string or a posted
+    form): the tranche among the user's, the kind and the amount, read the
+    way PrestazioneForm reads them."""
+
+    tranche = forms.ModelChoiceField(
+        queryset=Tranche.objects.none(),
+        error_messages={
+            "required": _("Scegliere la tranche."),
+            "invalid_choice": _("Scegliere la tranche."),
+        },
+    )
+    tipo = forms.ChoiceField(
+        choices=TipoPrestazione.choices,
+        error_messages={
+            "required": _("Scegliere il tipo di prestazione."),
+            "invalid_choice": _("Scegliere il tipo di prestazione."),
+        },
+    )
+    importo = ImportoField(
+        max_digits=12,
+        decimal_places=2,
+    )
+
+    def __init__(self, *args, utente, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tranche"].queryset = tranche_visibili(utente).select_related("accordo")
+
+    def clean_importo(self):
+        importo = self.cleaned_data["importo"]
+        messaggi = rules.errori_importo(importo)
+        if messaggi:
+            raise ValidationError(messaggi, code="importo")
+        return importo
+
+    def messaggi(self) -> list[str]:
+        """Every problem in one list, in the fields' order."""
+        return [m for campo in self.fields for m in self.errors.get(campo, [])]

@@ -1,7 +1,7 @@
 """Import of prestazioni from a CSV or XLSX file: the reusable core.
 
 Used by the `importa_prestazioni` command (and, later, by a web page).
-All or nothing: every row goes through budget.services.prestazione_create,
+All or nothing: every row goes through budget.services.prestazione_crea,
 the same service the admin uses, inside one transaction; when any row is
 invalid, or the rows together break a rule, everything is rolled back and
 every problem is reported with its row number (the header is row 1).
@@ -534,7 +534,7 @@ def _importa_riga(riga: _Riga, accordo: Accordo, esito: EsitoImportazione, utent
             fornitore = None
             if partita_iva:
                 fornitore = _fornitore(nome_fornitore, partita_iva, riga.numero, esito, utente)
-            prestazione = services.prestazione_create(
+            prestazione = services.prestazione_crea(
                 tranche=tranche,
                 tipo=tipo,
                 descrizione=descrizione,
@@ -575,7 +575,7 @@ def importa_prestazioni(
         # One lock on the agreement for the whole import: the services take
         # it again per row, and the rows are checked and written with nobody
         # else changing the agreement's figures in between.
-        Accordo.objects.select_for_update().get(pk=accordo.pk)
+        services.blocca(accordo.pk)
         for riga in righe:
             _importa_riga(riga, accordo, esito, utente)
         if esito.errori or dry_run:

@@ -13,9 +13,6 @@ from core.storage import private_storage
 from core.validators import valida_allegato
 
 IMPORTO = {"max_digits": 12, "decimal_places": 2}
-SOMMA = {"max_digits": 14, "decimal_places": 2}
-# The running totals of a tranche (see Tranche): written only by budget.services.
-CAMPI_SOMME = ("somma_valore", "somma_quote", "somma_progettazione", "versione")
 
 
 class Tranche(models.Model):
@@ -42,30 +39,7 @@ class Tranche(models.Model):
         help_text=_("Es. discrepanze tra il testo dell'accordo e i dati caricati."),
     )
 
-    # What is charged to the tranche, kept by budget.services under the
-    # agreement's lock at every write of a prestazione, so that checking a cap
-    # reads a few rows whatever the number of prestazioni. Never edited by
-    # hand: save() leaves them alone, `stato_budget --verifica` compares them
-    # with the sums of the prestazioni.
-    somma_valore = models.DecimalField(
-        _("valore delle prestazioni"), **SOMMA, default=Decimal("0.00"), editable=False
-    )
-    somma_quote = models.DecimalField(
-        _("quote amministrative"), **SOMMA, default=Decimal("0.00"), editable=False
-    )
-    somma_progettazione = models.DecimalField(
-        _("quota progettazione"), **SOMMA, default=Decimal("0.00"), editable=False
-    )
-    versione = models.PositiveBigIntegerField(
-        _("versione delle prestazioni"),
-        default=0,
-        editable=False,
-        help_text=_("Cresce di uno a ogni modifica delle prestazioni della tranche."),
-    )
-
-    history = HistoricalRecords(
-        excluded_fields=["somma_valore", "somma_quote", "somma_progettazione", "versione"]
-    )
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("tranche")
@@ -82,21 +56,6 @@ class Tranche(models.Model):
 
     def __str__(self):
         return f"{self.etichetta} ({data_it(self.data_inizio)} - {data_it(self.data_fine)})"
-
-    def save(self, *args, **kwargs):
-        """Save the tranche's own fields, never its running totals: an instance
-        read before other people's prestazioni must not write back old sums."""
-        if (
-            not self._state.adding
-            and kwargs.get("update_fields") is None
-            and not kwargs.get("force_insert")
-        ):
-            kwargs["update_fields"] = [
-                campo.attname
-                for campo in self._meta.concrete_fields
-                if not campo.primary_key and campo.attname not in CAMPI_SOMME
-            ]
-        super().save(*args, **kwargs)
 
     def clean(self):
         super().clean()
@@ -219,7 +178,16 @@ class Prestazione(models.Model):
                 condition=Q(quota_amministrativa__gte=0), name="prestazione_quota_non_negativa"
             ),
         ]
-        indexes = [models.Index(fields=["tranche", "tipo"])]
+        indexes = [
+            # What each tranche carries is summed from here under the
+            # agreement's lock: on PostgreSQL the amounts are in the index
+            # itself, so the sum reads no table rows.
+            models.Index(
+                fields=["tranche", "tipo"],
+                include=["importo", "quota_amministrativa"],
+                name="prestazione_somme_tranche",
+            )
+        ]
 
     def __str__(self):
         return f"{data_it(self.data)} {self.get_tipo_display()}: {self.descrizione[:60]}"

@@ -6,15 +6,19 @@ prestazioni, and returns plain dataclasses; the arithmetic is budget.rules.
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import DecimalField, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from accordo.models import Accordo
+from accordo.models import Accordo, Ente
 from budget import rules
-from budget.models import TipoPrestazione, Tranche
+from budget.models import Prestazione, TipoPrestazione, Tranche
+from core.formati import data_it, euro, percentuale
+from laboratori.models import Laboratorio
 
 # The type of a sum of amounts (wider than one amount).
 IMPORTO_SOMMATO = DecimalField(max_digits=14, decimal_places=2)
@@ -29,69 +33,49 @@ def somma_importi(espressione, filtro: Q | None = None) -> Coalesce:
     )
 
 
-def tranche_con_saldi(tranche: QuerySet[Tranche]) -> QuerySet[Tranche]:
+def tranche_con_somme(tranche: QuerySet[Tranche]) -> QuerySet[Tranche]:
     """Tranches in the order the rules count them (by agreement, then by
-    start). What is charged to each is on the row (Tranche.somma_*), kept by
-    budget.services: no prestazione is read."""
-    return tranche.order_by("accordo_id", "data_inizio", "pk")
+    start), each with what its prestazioni charge — `somma_valore`,
+    `somma_quote`, `somma_progettazione` — summed in the database: one
+    query, whatever the number of prestazioni (an index holds the amounts)."""
+    progettazione = Q(prestazioni__tipo=TipoPrestazione.PROGETTAZIONE)
+    servizi = Q(prestazioni__tipo__in=TIPI_CON_QUOTA)
+    return tranche.annotate(
+        somma_valore=somma_importi("prestazioni__importo", servizi),
+        somma_quote=somma_importi("prestazioni__quota_amministrativa", servizi),
+        somma_progettazione=somma_importi("prestazioni__importo", progettazione),
+    ).order_by("accordo_id", "data_inizio", "pk")
 
 
 def saldo(tranche: Tranche) -> rules.SaldoTranche:
-    """The rules' view of a tranche."""
+    """The rules' view of a tranche read with tranche_con_somme."""
+    # SQLite sums decimals as floats: back to the cent.
     return rules.SaldoTranche(
         etichetta=tranche.etichetta,
         importo=tranche.importo,
-        valore=tranche.somma_valore,
-        quote=tranche.somma_quote,
-        progettazione=tranche.somma_progettazione,
+        valore=rules.arrotonda(Decimal(tranche.somma_valore)),
+        quote=rules.arrotonda(Decimal(tranche.somma_quote)),
+        progettazione=rules.arrotonda(Decimal(tranche.somma_progettazione)),
     )
 
 
-@dataclass(frozen=True)
-class SommeIncoerenti:
-    """A tranche whose running totals differ from its prestazioni."""
-
-    tranche_id: int
-    accordo_id: int
-    etichetta: str
-    registrate: tuple[Decimal, Decimal, Decimal]  # valore, quote, progettazione on the row
-    calcolate: tuple[Decimal, Decimal, Decimal]  # the same summed over the prestazioni
+def saldi_accordo(accordo: Accordo) -> tuple[list[Tranche], tuple[rules.SaldoTranche, ...]]:
+    """The agreement's tranches and what each carries (one query): what the
+    services check under the agreement's lock, and the preview without it."""
+    tutte = list(tranche_con_somme(Tranche.objects.filter(accordo_id=accordo.pk)))
+    return tutte, tuple(saldo(t) for t in tutte)
 
 
-def somme_calcolate(tranche: QuerySet[Tranche]) -> dict[int, tuple[Decimal, Decimal, Decimal]]:
-    """What the prestazioni charge to each tranche, summed in the database:
-    the reference the running totals are checked against (one query, reads
-    every prestazione of the tranches)."""
-    progettazione = Q(prestazioni__tipo=TipoPrestazione.PROGETTAZIONE)
-    servizi = Q(prestazioni__tipo__in=TIPI_CON_QUOTA)
-    righe = tranche.order_by().annotate(
-        calcolo_valore=somma_importi("prestazioni__importo", servizi),
-        calcolo_quote=somma_importi("prestazioni__quota_amministrativa", servizi),
-        calcolo_progettazione=somma_importi("prestazioni__importo", progettazione),
+def addebito_registrato(prestazione: Prestazione, indice: int) -> rules.Addebito:
+    """What a prestazione, with its rate and fee as set, charges to the
+    tranche at `indice`."""
+    return rules.Addebito(
+        tranche=indice,
+        valore=Decimal(prestazione.importo),
+        aliquota=prestazione.aliquota_quota_amministrativa,
+        quota=prestazione.quota_amministrativa,
+        progettazione=prestazione.progettazione,
     )
-    # SQLite sums decimals as floats: back to the cent.
-    return {
-        t.pk: tuple(
-            rules.arrotonda(Decimal(v))
-            for v in (t.calcolo_valore, t.calcolo_quote, t.calcolo_progettazione)
-        )
-        for t in righe
-    }
-
-
-def somme_incoerenti(tranche: QuerySet[Tranche] | None = None) -> list[SommeIncoerenti]:
-    """The tranches whose running totals disagree with their prestazioni
-    (empty when all is well)."""
-    tranche = Tranche.objects.all() if tranche is None else tranche
-    calcolate = somme_calcolate(tranche)
-    incoerenti = []
-    for t in tranche.order_by("accordo_id", "data_inizio", "pk"):
-        registrate = (t.somma_valore, t.somma_quote, t.somma_progettazione)
-        if registrate != calcolate[t.pk]:
-            incoerenti.append(
-                SommeIncoerenti(t.pk, t.accordo_id, t.etichetta, registrate, calcolate[t.pk])
-            )
-    return incoerenti
 
 
 @dataclass(frozen=True)
@@ -208,13 +192,260 @@ def _stato(accordo: Accordo, tranche: list[Tranche]) -> StatoBudget:
 
 
 def stati_budget(accordi: Iterable[Accordo] | QuerySet[Accordo]) -> list[StatoBudget]:
-    """The budget of several agreements in one query (the tranches)."""
+    """The budget of several agreements in one query (the tranches with
+    their sums)."""
     accordi = list(accordi)
     per_accordo: dict[int, list[Tranche]] = {a.pk: [] for a in accordi}
-    for t in tranche_con_saldi(Tranche.objects.filter(accordo_id__in=per_accordo)):
+    for t in tranche_con_somme(Tranche.objects.filter(accordo_id__in=per_accordo)):
         per_accordo[t.accordo_id].append(t)
     return [_stato(a, per_accordo[a.pk]) for a in accordi]
 
 
 def stato_budget(accordo: Accordo) -> StatoBudget:
     return stati_budget([accordo])[0]
+
+
+# The prestazioni list's totals
+
+
+def totali_prestazioni(prestazioni: QuerySet[Prestazione]) -> dict:
+    """Count, value, fees and total charged of the filtered rows, in one query."""
+
+    return prestazioni.order_by().aggregate(
+        numero=Count("pk"),
+        valore=somma_importi("importo"),
+        quote=somma_importi("quota_amministrativa"),
+        totale=somma_importi(F("importo") + F("quota_amministrativa")),
+    )
+
+
+# The preview of a charge (the prestazione form)
+
+
+@dataclass(frozen=True)
+class Anteprima:
+    """What a prestazione would charge, and what its tranche (and, for
+    design work, the design cap) would have left: the rules' figures."""
+
+    tranche: str
+    progettazione: bool
+    aliquota: Decimal
+    quota: Decimal
+    totale: Decimal
+    disponibile_prima: Decimal
+    disponibile_dopo: Decimal
+    progettazione_disponibile_dopo: Decimal | None
+    violazioni: tuple[str, ...]
+
+    @property
+    def testo(self) -> str:
+        if self.progettazione:
+            parti = [_("Quota progettazione, senza quota amministrativa")]
+        else:
+            parti = [
+                _("Quota amministrativa %(aliquota)s: %(quota)s")
+                % {"aliquota": percentuale(self.aliquota), "quota": euro(self.quota)}
+            ]
+        parti.append(_("addebito totale %(totale)s") % {"totale": euro(self.totale)})
+        parti.append(
+            _("alla tranche «%(tranche)s» resteranno %(resto)s")
+            % {"tranche": self.tranche, "resto": euro(self.disponibile_dopo)}
+        )
+        if self.progettazione_disponibile_dopo is not None:
+            parti.append(
+                _("del tetto della quota progettazione resteranno %(resto)s")
+                % {"resto": euro(self.progettazione_disponibile_dopo)}
+            )
+        return " — ".join(parti)
+
+    def as_json(self) -> dict:
+        dati = {
+            "tranche": self.tranche,
+            "progettazione": self.progettazione,
+            "aliquota": f"{self.aliquota:.2f}",
+            "aliquota_testo": percentuale(self.aliquota),
+            "violazioni": list(self.violazioni),
+            "testo": self.testo,
+        }
+        for nome in ("quota", "totale", "disponibile_prima", "disponibile_dopo"):
+            dati[nome] = f"{getattr(self, nome):.2f}"
+            dati[f"{nome}_euro"] = euro(getattr(self, nome))
+        resto = self.progettazione_disponibile_dopo
+        dati["progettazione_disponibile_dopo"] = None if resto is None else f"{resto:.2f}"
+        dati["progettazione_disponibile_dopo_euro"] = None if resto is None else euro(resto)
+        return dati
+
+
+def anteprima_prestazione(
+    *, tranche: Tranche, tipo: str, importo: Decimal, prestazione: Prestazione | None
+) -> Anteprima:
+    """What a prestazione typed into the form would charge, with the figures
+    budget.services would check on save (read without the lock): a new
+    prestazione takes the agreement's current rate, an edited one keeps its
+    own (rule 5), and design work carries no fee. `prestazione` is the saved
+    one being edited, if any."""
+    accordo = tranche.accordo
+    tutte, saldi = saldi_accordo(accordo)
+    indice = {t.pk: i for i, t in enumerate(tutte)}
+    precedente = None
+    if prestazione is not None and prestazione.tranche_id in indice:
+        precedente = addebito_registrato(prestazione, indice[prestazione.tranche_id])
+    progettazione = tipo == TipoPrestazione.PROGETTAZIONE
+    nuovo = rules.addebito(
+        tranche=indice[tranche.pk],
+        valore=importo,
+        aliquota=rules.aliquota_da_applicare(
+            progettazione=progettazione,
+            aliquota_accordo=accordo.aliquota_quota_amministrativa,
+            registrata=precedente.aliquota
+            if precedente is not None and not precedente.progettazione
+            else None,
+        ),
+        progettazione=progettazione,
+    )
+    violazioni = rules.verifica_addebito(
+        saldi,
+        nuovo,
+        tetto_progettazione=accordo.tetto_progettazione,
+        riporto_residui=accordo.riporto_residui,
+        precedente=precedente,
+    )
+    senza_precedente = rules.applica(saldi, precedente, -1) if precedente else saldi
+    prima = rules.Bilancio(saldi, accordo.tetto_progettazione, accordo.riporto_residui)
+    dopo = rules.Bilancio(
+        rules.applica(senza_precedente, nuovo),
+        accordo.tetto_progettazione,
+        accordo.riporto_residui,
+    )
+    return Anteprima(
+        tranche=tranche.etichetta,
+        progettazione=nuovo.progettazione,
+        aliquota=nuovo.aliquota,
+        quota=nuovo.quota,
+        totale=nuovo.totale,
+        disponibile_prima=prima.disponibili[nuovo.tranche],
+        disponibile_dopo=dopo.disponibili[nuovo.tranche],
+        progettazione_disponibile_dopo=dopo.progettazione_disponibile
+        if nuovo.progettazione
+        else None,
+        violazioni=tuple(v.messaggio for v in violazioni),
+    )
+
+
+# A prestazione's history
+
+
+@dataclass(frozen=True)
+class Differenza:
+    voce: str
+    prima: str
+    dopo: str
+
+
+@dataclass(frozen=True)
+class Modifica:
+    quando: datetime
+    chi: str
+    azione: str
+    differenze: tuple[Differenza, ...]
+
+
+# The fields whose changes the history shows, in the form's order.
+CAMPI_STORIA = (
+    "tranche",
+    "tipo",
+    "fornitore",
+    "laboratorio",
+    "descrizione",
+    "data",
+    "importo",
+    "aliquota_quota_amministrativa",
+    "quota_amministrativa",
+    "numero_documento",
+    "data_documento",
+    "documento",
+)
+CALCOLATI = ("aliquota_quota_amministrativa", "quota_amministrativa")
+MODIFICABILI = tuple(campo for campo in CAMPI_STORIA if campo not in CALCOLATI)
+
+
+def _azione(tipo: str) -> str:
+    return {"+": _("Registrata"), "~": _("Modificata"), "-": _("Eliminata")}.get(tipo, tipo)
+
+
+def _testo_storico(campo: str, valore, nomi: dict[str, dict]) -> str:
+    if valore in (None, ""):
+        return ""
+    if campo in nomi:
+        return nomi[campo].get(valore, f"#{valore}")
+    if campo in ("importo", "quota_amministrativa"):
+        return euro(valore)
+    if campo == "aliquota_quota_amministrativa":
+        return percentuale(valore)
+    if campo in ("data", "data_documento"):
+        return data_it(valore)
+    if campo == "tipo":
+        return TipoPrestazione(valore).label
+    if campo == "documento":
+        return str(getattr(valore, "name", valore)).rsplit("/", 1)[-1]
+    return str(valore)
+
+
+def storia_prestazione(prestazione: Prestazione) -> list[Modifica]:
+    """Who changed what and when, newest first, from django-simple-history:
+    four queries whatever the number of versions."""
+    versioni = list(
+        prestazione.history.select_related("history_user").order_by("history_date", "history_id")
+    )
+
+    def usati(attributo: str) -> set[int]:
+        return {getattr(v, attributo) for v in versioni if getattr(v, attributo)}
+
+    nomi = {
+        "tranche": dict(
+            Tranche.objects.filter(pk__in=usati("tranche_id")).values_list("pk", "etichetta")
+        ),
+        "fornitore": dict(
+            Ente.objects.filter(pk__in=usati("fornitore_id")).values_list("pk", "nome")
+        ),
+        "laboratorio": dict(
+            Laboratorio.objects.filter(pk__in=usati("laboratorio_id")).values_list("pk", "titolo")
+        ),
+    }
+    etichette = {
+        campo: Prestazione._meta.get_field(campo).verbose_name.capitalize()
+        for campo in CAMPI_STORIA
+    }
+    modifiche = []
+    precedente = None
+    for versione in versioni:
+        cambiati = {}
+        if precedente is not None:
+            delta = versione.diff_against(precedente, included_fields=MODIFICABILI)
+            cambiati = {c.field: (c.old, c.new) for c in delta.changes}
+            # diff_against reads fields through model_to_dict, which skips
+            # non-editable ones: the rate and the fee are compared here.
+            for campo in CALCOLATI:
+                prima, dopo = getattr(precedente, campo), getattr(versione, campo)
+                if prima != dopo:
+                    cambiati[campo] = (prima, dopo)
+        differenze = tuple(
+            Differenza(
+                voce=etichette[campo],
+                prima=_testo_storico(campo, cambiati[campo][0], nomi),
+                dopo=_testo_storico(campo, cambiati[campo][1], nomi),
+            )
+            for campo in CAMPI_STORIA
+            if campo in cambiati
+        )
+        utente = versione.history_user
+        modifiche.append(
+            Modifica(
+                quando=timezone.localtime(versione.history_date),
+                chi=(utente.get_full_name() or utente.username) if utente else "",
+                azione=_azione(versione.history_type),
+                differenze=differenze,
+            )
+        )
+        precedente = versione
+    return modifiche[::-1]

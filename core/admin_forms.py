@@ -1,7 +1,8 @@
 """Admin building blocks shared by the apps.
 
-- `RegoleModelForm`: a ModelForm whose validation ends with a service's rule
-  check, so the admin goes through the same rules as every other entry point.
+- `RegoleModelForm`: a ModelForm that saves through the record's service
+  while it validates, so the admin goes through the same rules as every
+  other entry point, once.
 - `ImportoField`: a decimal typed the Italian way (1.234,56).
 - `AdminRiservato`: a history-keeping ModelAdmin that shows each user only the
   rows their role and agreement allow, also on pages Django's admin does not
@@ -15,33 +16,53 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, router, transaction
+from django.forms.models import construct_instance
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.formati import ImportoNonValido, numero, parse_importo
+from core.moduli import aggiungi_errori
 from core.widgets import AutocompleteSelectSicuro
 
 
 class RegoleModelForm(forms.ModelForm):
-    """A ModelForm whose validation ends with a service's rule check.
+    """An admin ModelForm that saves through the record's service while it
+    validates.
 
-    `controllo_regole` is a function from budget.services returning
-    {field: [messages]} for the instance as the form would save it. It runs
-    after Django's own model validation, inside the admin's transaction
-    (`changeform_view` and `AdminRiservato.history_form_view` are atomic), so
-    the lock it takes is held until `save_model` writes through the service,
-    which checks again under the same lock and therefore agrees.
+    `servizio(istanza, utente)` is the record's service (e.g. a wrapper of
+    budget.services.prestazione_salva): it checks every rule under the
+    agreement's lock and saves, or raises ValidationError({field: [...]})
+    having written nothing. Calling it from the form's validation is what
+    puts its refusal on the form's fields, with the rules checked once and
+    in the admin's transaction; `save_model` then has nothing left to write
+    (AdminRiservato skips it). When the page comes back with errors (an
+    inline refused after the record was saved, say), AdminRiservato rolls
+    the transaction back, so nothing of a refused change stays.
     """
 
-    controllo_regole = None
+    servizio = None
+    utente = None  # the user who saves, set by AdminRiservato.get_form
+    salvata = False
 
     def _post_clean(self):
-        super()._post_clean()
-        if self.errors or type(self).controllo_regole is None:
+        servizio = type(self).servizio
+        if servizio is None:
+            super()._post_clean()
             return
-        for campo, messaggi in type(self).controllo_regole(self.instance).items():
-            destinazione = campo if campo in self.fields else None
-            for messaggio in messaggi:
-                self.add_error(destinazione, messaggio)
+        opts = self._meta
+        try:
+            self.instance = construct_instance(self, self.instance, opts.fields, opts.exclude)
+        except ValidationError as exc:
+            self._update_errors(exc)
+            return
+        if self.errors:
+            return
+        try:
+            with transaction.atomic(using=router.db_for_write(opts.model)):
+                servizio(self.instance, self.utente)
+        except ValidationError as exc:
+            aggiungi_errori(self, exc)
+            return
+        self.salvata = True
 
 
 class ImportoField(forms.DecimalField):
@@ -127,6 +148,23 @@ class AdminRiservato(AutocompleteSicuro, SimpleHistoryAdmin):
             kwargs.setdefault("form_class", ImportoField)
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if issubclass(form, RegoleModelForm):
+            form = type(form.__name__, (form,), {"utente": request.user})
+        return form
+
+    def save_model(self, request, obj, form, change):
+        if getattr(form, "salvata", False):
+            return  # the form saved it through the service (RegoleModelForm)
+        super().save_model(request, obj, form, change)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            risposta = super().changeform_view(request, object_id, form_url, extra_context)
+            _annulla_se_rifiutata(request, risposta)
+        return risposta
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST":
             # django-simple-history saves a posted revert for anyone who may
@@ -136,7 +174,16 @@ class AdminRiservato(AutocompleteSicuro, SimpleHistoryAdmin):
             if obj is None or not self.has_change_permission(request, obj):
                 raise PermissionDenied
         with transaction.atomic(using=router.db_for_write(self.model)):
-            return super().history_form_view(request, object_id, version_id, extra_context)
+            risposta = super().history_form_view(request, object_id, version_id, extra_context)
+            _annulla_se_rifiutata(request, risposta)
+        return risposta
+
+
+def _annulla_se_rifiutata(request, risposta) -> None:
+    """A posted form shown again (status 200) was refused: roll back what
+    its validation may have saved through a service (RegoleModelForm)."""
+    if request.method == "POST" and risposta.status_code == 200:
+        transaction.set_rollback(True)
 
 
 def filtro_correlati(campo: str):

@@ -36,9 +36,6 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
-from budget.models import Tranche
-from budget.services import ricalcola_somme
-
 FORMATO = 1
 MANIFESTO = "manifesto.json"
 DUMP_PG = "database.dump"
@@ -400,9 +397,6 @@ def ripristina(cartella: Path, *, using: str = DEFAULT_DB_ALIAS, forza: bool = F
             if presenti:
                 call_command("flush", interactive=False, database=using, verbosity=0)
             call_command("loaddata", str(cartella / DUMP_JSON), database=using, verbosity=0)
-            # The tranches' running totals are derived data: made to agree
-            # with the restored prestazioni whatever the file holds.
-            ricalcola_somme(Tranche.objects.using(using))
     ContentType.objects.clear_cache()
     # Cached figures (the dashboard's monthly sums) are keyed by tranche
     # versions, which a restore may bring back with other data. This empties

@@ -29,8 +29,6 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Model
 
-from budget.models import Tranche
-
 DURATA = 60  # seconds a cached read may live (see the race above)
 
 T = TypeVar("T")
@@ -52,8 +50,6 @@ def _colonne_sql(modello: type[Model], vendor: str) -> tuple[str, ...]:
     else:
         tabella = q(modello._meta.db_table)
         colonne = [f"SELECT MAX({q(modello._meta.pk.column)}) FROM {tabella}"]  # noqa: S608
-    if modello is Tranche:
-        colonne.append(f"SELECT SUM(versione) FROM {q(Tranche._meta.db_table)}")  # noqa: S608
     return tuple(colonne)
 
 

@@ -16,25 +16,22 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from heapq import nlargest
 
-from django.core.cache import cache
 from django.db.models import Count, F, Max, Model, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.timezone import localtime
 
 from accordo.access import accordi_visibili
-from accordo.models import Accordo, Ente
+from accordo.models import Accordo
 from budget import rules
 from budget.models import Prestazione, Tranche
 from budget.selectors import IMPORTO_SOMMATO, RigaTranche, StatoBudget, stati_budget
 from core.context_processors import ORDINE_ACCORDI
 from core.formati import data_it
-from core.impronta import impronta, memorizzato
 from core.models import Ruolo
 from laboratori.access import laboratori_visibili
-from laboratori.models import Laboratorio, Sessione, StatoLaboratorio
+from laboratori.models import Sessione, StatoLaboratorio
 from rendicontazione.access import rendiconti_visibili
 from rendicontazione.models import (
-    Osservazione,
     Rendiconto,
     StatoRendiconto,
     TipoRendiconto,
@@ -48,10 +45,6 @@ SETTIMANE_ABITUDINE = 4  # how far back the usual weekdays of a laboratory are r
 VOLTE_ABITUDINE = 2  # sessions on a weekday in those weeks to call it usual
 GIORNI_SENZA_SESSIONI = 7  # with no usual weekday: flag a laboratory silent this long
 GIORNI_SETTIMANA = ("lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica")
-# How long an agreement's monthly spending stays in the cache. Its key holds
-# the version of every tranche, so an entry is never stale: this only lets
-# the entries of versions nobody asks for any more go.
-DURATA_SPESA_MENSILE = 24 * 60 * 60
 
 
 # Comune, Consorzio, Amministratore
@@ -146,51 +139,12 @@ def mesi(inizio: date, fine: date) -> list[date]:
     return risultato
 
 
-def _chiavi_spesa(accordi: list[Accordo]) -> dict[int, str]:
-    """The cache key of each agreement's monthly spending: the agreement
-    and, for each of its tranches, the version and the running totals.
-
-    budget.services increments Tranche.versione at every change of the
-    tranche's prestazioni (created, edited, moved, deleted, totals
-    recalculated), in the transaction of the change, and ids are never
-    reused: a key seen again means the same prestazioni. The versions are
-    read before the prestazioni, so an entry can hold newer figures than
-    its key, never older ones. The totals are there as well in case a
-    restored backup brings back an old version number with other data."""
-    tranche: dict[int, list[str]] = {a.pk: [] for a in accordi}
-    for accordo_id, *campi in (
-        Tranche.objects.filter(accordo_id__in=tranche)
-        .order_by("accordo_id", "pk")
-        .values_list(
-            "accordo_id", "pk", "versione", "somma_valore", "somma_quote", "somma_progettazione"
-        )
-    ):
-        tranche[accordo_id].append(":".join(str(campo) for campo in campi))
-    return {
-        accordo_id: f"cruscotto:spesa-mensile:{accordo_id}:{','.join(versioni)}"
-        for accordo_id, versioni in tranche.items()
-    }
-
-
 def _spesa_mensile(accordi: list[Accordo]) -> dict[int, dict[date, Decimal]]:
     """What each agreement's prestazioni charged (value plus fee, design
-    work included), by month.
-
-    Summing reads every prestazione of the agreements, so each agreement's
-    sums are kept in the cache under a key that changes with any change of
-    its prestazioni (see _chiavi_spesa): one small query when nothing has
-    changed, plus one aggregate query for the agreements that changed."""
-    chiavi = _chiavi_spesa(accordi)
-    in_cache = cache.get_many(chiavi.values())
-    per_accordo = {
-        accordo_id: in_cache[chiave] for accordo_id, chiave in chiavi.items() if chiave in in_cache
-    }
-    da_calcolare = [accordo_id for accordo_id in chiavi if accordo_id not in per_accordo]
-    if not da_calcolare:
-        return per_accordo
-    calcolate: dict[int, dict[date, Decimal]] = {accordo_id: {} for accordo_id in da_calcolare}
+    work included), by month: one aggregate query."""
+    spesa: dict[int, dict[date, Decimal]] = {a.pk: {} for a in accordi}
     righe = (
-        Prestazione.objects.filter(tranche__accordo__in=da_calcolare)
+        Prestazione.objects.filter(tranche__accordo__in=list(spesa))
         .annotate(mese=TruncMonth("data"))
         .values("tranche__accordo_id", "mese")
         .annotate(
@@ -199,12 +153,8 @@ def _spesa_mensile(accordi: list[Accordo]) -> dict[int, dict[date, Decimal]]:
         .order_by()
     )
     for riga in righe:
-        calcolate[riga["tranche__accordo_id"]][riga["mese"]] = rules.arrotonda(riga["totale"])
-    cache.set_many(
-        {chiavi[accordo_id]: spesa for accordo_id, spesa in calcolate.items()},
-        DURATA_SPESA_MENSILE,
-    )
-    return per_accordo | calcolate
+        spesa[riga["tranche__accordo_id"]][riga["mese"]] = rules.arrotonda(riga["totale"])
+    return spesa
 
 
 def _serie(accordo: Accordo, spesa: dict[date, Decimal]) -> tuple[tuple[date, Decimal], ...]:
@@ -485,44 +435,11 @@ def _modifiche(utente, id_accordi: list[int]) -> tuple[Modifica, ...]:
     )
 
 
-# Everything the dashboard reads (tests/core/test_dashboard.py checks the
-# list against the tables its queries name). Transizione and Osservazione
-# have no history: the application only ever adds their rows.
-FONTI_CRUSCOTTO = (
-    Accordo,
-    Ente,
-    Tranche,
-    Prestazione,
-    Rendiconto,
-    Transizione,
-    Osservazione,
-    Laboratorio,
-    Sessione,
-)
-
-
-def chiave_cruscotto(utente, oggi: date) -> tuple:
-    """What the dashboard of `utente` on the day depends on: the user, the
-    role, the organisation, the day and the fingerprint of the data it reads
-    (one query of index lookups, core.impronta)."""
-    return ("cruscotto", utente.pk, utente.ruolo, utente.ente_id, oggi, impronta(*FONTI_CRUSCOTTO))
-
-
-def cruscotto(utente, *, oggi: date, chiave: tuple | None = None) -> Cruscotto:
-    """The dashboard of the Comune, the Consorzio and the administrator.
-
-    Kept in the cache under chiave_cruscotto (pass it if already read):
-    while nothing changes a request runs one query of index lookups; after
-    any change, the twelve of _cruscotto."""
-    return memorizzato(
-        chiave or chiave_cruscotto(utente, oggi), lambda: _cruscotto(utente, oggi=oggi)
-    )
-
-
-def _cruscotto(utente, *, oggi: date) -> Cruscotto:
-    """The dashboard read from the database: eleven queries, whatever the
-    data (agreements, tranches, monthly sums, reports, waiting reports and
-    their latest transitions, five histories)."""
+def cruscotto(utente, *, oggi: date) -> Cruscotto:
+    """The dashboard of the Comune, the Consorzio and the administrator:
+    eleven queries, whatever the data (agreements, tranches with their sums,
+    monthly sums, reports, waiting reports and their latest transitions,
+    five histories)."""
     accordi = list(
         accordi_visibili(utente).select_related("ente_pubblico").order_by(*ORDINE_ACCORDI)
     )

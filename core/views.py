@@ -6,50 +6,34 @@ recent changes); a cooperative sees its laboratories and the sessions that
 look missing, and no money. The figures come from core.selectors; the view
 only adds the charts, which are markup.
 
-Each agreement's section is kept in the cache (see Pannello.chiave), so the
-charts and the longest markup are drawn only when its figures change.
+Nothing is kept in a cache: the figures are read at every request, so they
+are never stale.
 """
 
-import hashlib
 from dataclasses import dataclass
-from datetime import date
 from functools import cached_property
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from core.context_processors import intestazione
 from core.formati import data_it
 from core.grafici import istogramma_mensile
-from core.impronta import DURATA, memorizzato
 from core.models import Ruolo
-from core.selectors import CruscottoAccordo, chiave_cruscotto, cruscotto, cruscotto_cooperativa
+from core.selectors import CruscottoAccordo, cruscotto, cruscotto_cooperativa
 from laboratori import services as servizi_laboratori
 from rendicontazione.grafici import barre_budget
 
 
 @dataclass(frozen=True)
 class Pannello:
-    """One agreement of the dashboard with its two charts.
-
-    The template caches the agreement's markup under `chiave`, a digest of
-    everything the section shows: the agreement's figures (every field of
-    CruscottoAccordo, which repr() lists) and the day. Any change of a
-    figure gives another key, so a cached section is never stale; the
-    charts, drawn only when the section is rendered, then cost nothing."""
+    """One agreement of the dashboard with its two charts."""
 
     accordo: CruscottoAccordo
-    oggi: date
-
-    @cached_property
-    def chiave(self) -> str:
-        return hashlib.sha256(repr((self.oggi, self.accordo)).encode()).hexdigest()
 
     @cached_property
     def grafico_budget(self) -> SafeString:
@@ -110,30 +94,17 @@ def home(request):
     if ruolo is None and utente.is_staff:
         # Technical staff without an organisation work in the admin.
         return redirect("admin:index")
-    # The page's content is kept in the cache under the same key as the
-    # figures (the fingerprint of the data, the user, the day): while nothing
-    # changes the figures are not even read back from the cache.
-    chiave = chiave_cruscotto(utente, oggi)
-    dati = SimpleLazyObject(lambda: cruscotto(utente, oggi=oggi, chiave=chiave))
-    consorzio = ruolo == Ruolo.CONSORZIO
+    dati = cruscotto(utente, oggi=oggi)
     return render(
         request,
         "core/cruscotto.html",
         {
             "cruscotto": dati,
-            "pannelli": SimpleLazyObject(
-                lambda: [Pannello(accordo=accordo, oggi=oggi) for accordo in dati.accordi]
-            ),
+            "pannelli": [Pannello(accordo=accordo) for accordo in dati.accordi],
             "url_prestazioni": _url_prestazioni(),
-            "consorzio": consorzio,
-            "chiave_pagina": hashlib.sha256(
-                repr((chiave, consorzio, get_language())).encode()
-            ).hexdigest(),
-            "durata_pagina": DURATA,
+            "consorzio": ruolo == Ruolo.CONSORZIO,
             # The layout's heading, from the agreements already read: the
             # context processor's own query is then never run.
-            "intestazione": memorizzato(
-                ("intestazione", chiave), lambda: intestazione(dati.primo_accordo)
-            ),
+            "intestazione": intestazione(dati.primo_accordo),
         },
     )

@@ -194,7 +194,7 @@ def crea_prestazione(fornitore):
     """Create a prestazione through the service; defaults fit the 2024 tranche."""
 
     def crea(tranche: Tranche, importo="100.00", *, tipo="servizi", data=None, **altro):
-        return services.prestazione_create(
+        return services.prestazione_crea(
             tranche=tranche,
             tipo=tipo,
             fornitore=altro.pop("fornitore", fornitore),

@@ -162,7 +162,7 @@ def crea_altro_accordo() -> dict:
             importo=Decimal("5000.00"),
         )
     )
-    prestazione = services.prestazione_create(
+    prestazione = services.prestazione_crea(
         tranche=tranche,
         tipo="servizi",
         fornitore=fornitore,
@@ -244,7 +244,7 @@ def test_ogni_pagina_si_apre_per_ogni_ruolo(
 ):  # fmt: skip
     utente = {"consorzio": utente_consorzio, "comune": utente_comune, "admin": superutente}[ruolo]
     prestazione = crea_prestazione(tranche_2024, "250.00")
-    services.prestazione_update(prestazione=prestazione, importo=Decimal("260.00"))
+    services.prestazione_modifica(prestazione=prestazione, importo=Decimal("260.00"))
     oggetti = {
         "accordo_ente": fornitore,
         "accordo_accordo": accordo,
@@ -513,7 +513,7 @@ def test_ripristino_di_una_versione_passa_per_le_regole(
 ):
     prestazione = crea_prestazione(tranche_2024, "5000.00")
     vecchia = prestazione.history.get().history_id
-    services.prestazione_update(prestazione=prestazione, importo=Decimal("100.00"))
+    services.prestazione_modifica(prestazione=prestazione, importo=Decimal("100.00"))
     crea_prestazione(tranche_2024, "12000.00")
     url = reverse("admin:budget_prestazione_simple_history", args=[prestazione.pk, vecchia])
     dati = dati_modulo(come_consorzio.get(url))
@@ -542,7 +542,7 @@ def test_senza_transazione_di_prova_modulo_e_ripristino_reggono(
     assert risposta.status_code == 302, errori(risposta)
     prestazione = Prestazione.objects.get()
     versione = prestazione.history.get().history_id
-    services.prestazione_update(prestazione=prestazione, importo=Decimal("10.00"))
+    services.prestazione_modifica(prestazione=prestazione, importo=Decimal("10.00"))
     url = reverse("admin:budget_prestazione_simple_history", args=[prestazione.pk, versione])
     risposta = come_consorzio.post(url, dati_modulo(come_consorzio.get(url)))
     assert risposta.status_code == 302, errori(risposta)
@@ -553,13 +553,13 @@ def test_senza_transazione_di_prova_modulo_e_ripristino_reggono(
 @pytest.fixture
 def spia_cancellazioni(monkeypatch):
     chiamate = []
-    originale = services.prestazione_delete
+    originale = services.prestazione_elimina
 
     def spia(*, prestazione, utente=None):
         chiamate.append(prestazione.pk)
         return originale(prestazione=prestazione, utente=utente)
 
-    monkeypatch.setattr(services, "prestazione_delete", spia)
+    monkeypatch.setattr(services, "prestazione_elimina", spia)
     return chiamate
 
 

@@ -20,13 +20,14 @@ from django.db import connection, transaction
 
 from accordo.models import PeriodoChiuso
 from budget import rules, services
-from budget.blocco import blocca
 from budget.models import Prestazione, TipoPrestazione
-from budget.selectors import somme_incoerenti, stato_budget
+from budget.selectors import stato_budget
+from budget.services import blocca
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-SCRITTORI = 12
+D = Decimal
+SCRITTORI = 20
 
 
 @pytest.fixture(autouse=True)
@@ -73,7 +74,7 @@ def test_concurrent_writers_cannot_overspend_a_tranche(tranche_2024, fornitore):
     assert possono_entrare == 6
 
     def lavoro(i):
-        return lambda: services.prestazione_create(
+        return lambda: services.prestazione_crea(
             tranche=tranche_2024,
             tipo=TipoPrestazione.SERVIZI,
             fornitore=fornitore,
@@ -95,7 +96,6 @@ def test_concurrent_writers_cannot_overspend_a_tranche(tranche_2024, fornitore):
     riga = stato_budget(tranche_2024.accordo).tranche[0]
     assert riga.disponibile >= 0
     assert riga.utilizzato == addebito * possono_entrare
-    assert somme_incoerenti() == []
 
 
 def test_concurrent_writers_cannot_overspend_the_design_cap(tranche_2024, tranche_2025):
@@ -106,7 +106,7 @@ def test_concurrent_writers_cannot_overspend_the_design_cap(tranche_2024, tranch
     def lavoro(i):
         # Alternate tranches: the cap is on the whole agreement, so the lock
         # must cover both tranches, not just the one being charged.
-        return lambda: services.prestazione_create(
+        return lambda: services.prestazione_crea(
             tranche=tranche[i % 2],
             tipo=TipoPrestazione.PROGETTAZIONE,
             descrizione=f"Progettazione {i}",
@@ -128,16 +128,84 @@ def test_concurrent_writers_cannot_overspend_the_design_cap(tranche_2024, tranch
     assert stato.progettazione.utilizzato == Decimal("6000.00")
     assert stato.progettazione.disponibile >= 0
     assert all(r.disponibile >= 0 for r in stato.tranche)
-    assert somme_incoerenti() == []
 
 
-# A writer waiting for the lock with its row already inserted
+# The last euro: many writers for the room of exactly one
+
+
+def _esiti(esiti, messaggio):
+    inattesi = [e for e in esiti if isinstance(e, Exception)]
+    assert inattesi == []
+    riusciti = [e for e in esiti if e is None]
+    for messaggi in (e for e in esiti if e is not None):
+        assert any(messaggio in m for m in messaggi), messaggi
+    return riusciti
+
+
+def test_writers_racing_for_the_last_euro_of_a_tranche_leave_nothing_overspent_or_lost(
+    tranche_2024, fornitore, crea_prestazione
+):
+    # 12.620,39 + 378,61 = 12.999,00: one euro is left, which 0,97 + 0,03 fills.
+    crea_prestazione(tranche_2024, "12620.39", descrizione="Quasi tutto")
+    assert stato_budget(tranche_2024.accordo).tranche[0].disponibile == D("1.00")
+
+    def lavoro(i):
+        return lambda: services.prestazione_crea(
+            tranche=tranche_2024,
+            tipo=TipoPrestazione.SERVIZI,
+            fornitore=fornitore,
+            descrizione=f"Ultimo euro {i}",
+            data=date(2024, 10, 1),
+            importo=D("0.97"),
+        )
+
+    esiti = gara([lavoro(i) for i in range(SCRITTORI)])
+    riusciti = _esiti(esiti, "Capienza della tranche «2024» superata")
+    assert len(riusciti) == 1
+    # Nothing lost: what succeeded is saved, with its history; nothing else is.
+    assert Prestazione.objects.filter(descrizione__startswith="Ultimo euro").count() == 1
+    assert Prestazione.history.filter(descrizione__startswith="Ultimo euro").count() == 1
+    riga = stato_budget(tranche_2024.accordo).tranche[0]
+    assert (riga.utilizzato, riga.disponibile) == (D("13000.00"), D("0.00"))
+
+
+def test_writers_racing_for_the_last_euro_of_the_design_cap_leave_nothing_overspent_or_lost(
+    tranche_2024, tranche_2025, crea_prestazione
+):
+    crea_prestazione(tranche_2024, "3000.00", tipo="progettazione", fornitore=None)
+    crea_prestazione(
+        tranche_2025, "2999.00", tipo="progettazione", fornitore=None, data=date(2025, 1, 10)
+    )
+    tranche = [tranche_2024, tranche_2025]
+    giorni = [date(2024, 11, 1), date(2025, 2, 1)]
+
+    def lavoro(i):
+        # On both tranches: only the lock on the agreement serialises them.
+        return lambda: services.prestazione_crea(
+            tranche=tranche[i % 2],
+            tipo=TipoPrestazione.PROGETTAZIONE,
+            descrizione=f"Ultimo euro {i}",
+            data=giorni[i % 2],
+            importo=D("1.00"),
+        )
+
+    esiti = gara([lavoro(i) for i in range(SCRITTORI)])
+    riusciti = _esiti(esiti, "Tetto della quota progettazione superato")
+    assert len(riusciti) == 1
+    assert Prestazione.objects.filter(descrizione__startswith="Ultimo euro").count() == 1
+    stato = stato_budget(tranche_2024.accordo)
+    assert (stato.progettazione.utilizzato, stato.progettazione.disponibile) == (
+        D("6000.00"),
+        D("0.00"),
+    )
+
+
+# A writer waiting for the lock
 #
-# A prestazione's row is written before the agreement's lock is taken, so
-# that concurrent savers insert side by side. Whatever changes while it
-# waits must be seen when it gets the lock: here another transaction holds
-# the lock, the writer is started and seen waiting for it (pg_stat_activity),
-# then the change is committed.
+# Whatever changes while a writer waits for the agreement's lock must be
+# seen when it gets it: here another transaction holds the lock, the writer
+# is started and seen waiting for it (pg_stat_activity), then the change is
+# committed.
 
 
 def mentre_attende(accordo_id: int, modifica, scrivi) -> dict:
@@ -172,7 +240,6 @@ def mentre_attende(accordo_id: int, modifica, scrivi) -> dict:
                     break
                 time.sleep(0.05)
         assert in_attesa and "FOR UPDATE" in in_attesa[0], in_attesa
-        # The writer's row is already there, uncommitted.
         modifica()
     thread.join(timeout=30)
     assert not thread.is_alive()
@@ -197,7 +264,6 @@ def test_a_period_closed_while_a_writer_waits_refuses_its_prestazione(
     )
     assert any("è chiuso" in m for m in esito["rifiutata"]), esito
     assert not Prestazione.objects.exists()
-    assert somme_incoerenti() == []
 
 
 def test_a_tranche_shortened_while_a_writer_waits_refuses_a_date_now_outside(
@@ -205,8 +271,6 @@ def test_a_tranche_shortened_while_a_writer_waits_refuses_a_date_now_outside(
 ):
     def accorcia():
         tranche_2024.data_fine = date(2024, 10, 31)
-        # The waiting writer's row is not committed: the tranche's own check
-        # cannot see it, the writer's check under the lock must.
         services.tranche_salva(tranche=tranche_2024)
 
     esito = mentre_attende(
@@ -231,7 +295,6 @@ def test_a_rate_changed_while_a_writer_waits_applies_to_its_prestazione(
     prestazione = Prestazione.objects.get(pk=esito["salvata"].pk)
     assert prestazione.aliquota_quota_amministrativa == Decimal("5.00")
     assert prestazione.quota_amministrativa == Decimal("5.00")
-    assert somme_incoerenti() == []
 
 
 def test_a_tranche_filled_while_a_writer_waits_refuses_what_no_longer_fits(
@@ -249,4 +312,3 @@ def test_a_tranche_filled_while_a_writer_waits_refuses_what_no_longer_fits(
     )
     assert any("Capienza della tranche «2024» superata" in m for m in esito["rifiutata"]), esito
     assert Prestazione.objects.get().descrizione == "Arrivata prima"
-    assert somme_incoerenti() == []

@@ -20,7 +20,7 @@ from stdnum import luhn
 from accordo.models import Accordo, Ente, PeriodoChiuso, TipoEnte
 from budget import rules, services
 from budget.models import Prestazione, Tranche
-from budget.selectors import saldo, tranche_con_saldi
+from budget.selectors import saldo, tranche_con_somme
 from core.context_processors import _menu
 from core.formati import euro
 from tests.conftest import crea_utente
@@ -114,7 +114,7 @@ def altro_accordo(db) -> dict:
             importo=Decimal("5000.00"),
         )
     )
-    prestazione = services.prestazione_create(
+    prestazione = services.prestazione_crea(
         tranche=tranche,
         tipo="servizi",
         fornitore=cooperativa,
@@ -576,7 +576,7 @@ def test_the_preview_gives_the_rules_figures_for_the_worked_example(
     ).json()
     valore = Decimal("1234.56")
     quota = rules.quota_amministrativa(valore, accordo.aliquota_quota_amministrativa)
-    saldi = [saldo(t) for t in tranche_con_saldi(accordo.tranche.all())]
+    saldi = [saldo(t) for t in tranche_con_somme(accordo.tranche.all())]
     prima = rules.disponibili(saldi, accordo.riporto_residui)[0]
     assert (quota, prima) == (Decimal("37.04"), Decimal("13000.00"))
     assert dati == {
@@ -606,7 +606,7 @@ def test_the_preview_lists_the_rules_a_save_would_break(
     client, utente_consorzio, tranche_2024, accordo, crea_prestazione
 ):
     crea_prestazione(tranche_2024, "12000.00")
-    saldi = [saldo(t) for t in tranche_con_saldi(accordo.tranche.all())]
+    saldi = [saldo(t) for t in tranche_con_somme(accordo.tranche.all())]
     attese = rules.verifica_addebito(
         saldi,
         rules.addebito(

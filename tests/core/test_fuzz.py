@@ -307,7 +307,7 @@ def _riempi(accordo, riempimento, fornitore) -> None:
         return
     etichetta, tipo, importo = riempimento
     tranche = accordo.tranche.get(etichetta=etichetta)
-    services.prestazione_create(
+    services.prestazione_crea(
         tranche=tranche,
         tipo=tipo,
         fornitore=fornitore,

@@ -242,7 +242,7 @@ def test_full_workflow_through_the_pages(
     assert "Manca la fattura del trasporto." in pagina
 
     # It adds the missing prestazione, edits the narrative and submits again.
-    budget_services.prestazione_create(
+    budget_services.prestazione_crea(
         tranche=tranche_2024,
         tipo="servizi",
         descrizione="Noleggio attrezzi per la ciclofficina",

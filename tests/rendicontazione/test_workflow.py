@@ -164,7 +164,7 @@ def test_frozen_figures_survive_a_later_data_change(demo, fornitore):
     prima = riepilogo(demo["accordo"], DAL, AL)
     assert congelato.cifre() == prima.cifre()
 
-    budget_services.prestazione_create(
+    budget_services.prestazione_crea(
         tranche=demo["tranche_2024"],
         tipo="servizi",
         fornitore=fornitore,
@@ -192,7 +192,7 @@ def test_closed_period_refuses_prestazioni_created_changed_or_deleted(approvato,
     prestazione = Prestazione.objects.filter(data__range=(DAL, AL)).first()
     numero = Prestazione.objects.count()
     with pytest.raises(ValidationError, match="è chiuso"):
-        budget_services.prestazione_create(
+        budget_services.prestazione_crea(
             tranche=approvato["tranche_2024"],
             tipo="servizi",
             fornitore=fornitore,
@@ -201,16 +201,16 @@ def test_closed_period_refuses_prestazioni_created_changed_or_deleted(approvato,
             importo=Decimal("10.00"),
         )
     with pytest.raises(ValidationError, match="è chiuso"):
-        budget_services.prestazione_update(prestazione=prestazione, importo=Decimal("1.00"))
+        budget_services.prestazione_modifica(prestazione=prestazione, importo=Decimal("1.00"))
     with pytest.raises(ValidationError, match="è chiuso"):
-        budget_services.prestazione_delete(prestazione=prestazione)
+        budget_services.prestazione_elimina(prestazione=prestazione)
     prestazione.refresh_from_db()
     assert Prestazione.objects.count() == numero and prestazione.importo != Decimal("1.00")
 
 
 def test_closed_period_refuses_moving_a_prestazione_into_or_out_of_it(approvato, fornitore):
     tranche_2025 = approvato["accordo"].tranche.get(etichetta="2025")
-    fuori = budget_services.prestazione_create(
+    fuori = budget_services.prestazione_crea(
         tranche=tranche_2025,
         tipo="servizi",
         fornitore=fornitore,
@@ -219,7 +219,7 @@ def test_closed_period_refuses_moving_a_prestazione_into_or_out_of_it(approvato,
         importo=Decimal("10.00"),
     )
     with pytest.raises(ValidationError, match="è chiuso"):
-        budget_services.prestazione_update(
+        budget_services.prestazione_modifica(
             prestazione=fuori, tranche=approvato["tranche_2024"], data=date(2024, 12, 1)
         )
 

@@ -5,9 +5,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from accordo.models import Accordo
-from budget.models import Tranche
-from budget.selectors import somme_incoerenti, stati_budget
-from budget.services import ricalcola_somme
+from budget.selectors import stati_budget
 from core.formati import data_it, euro, percentuale
 
 
@@ -20,19 +18,6 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--accordo", type=int, help="id dell'accordo (predefinito: tutti)")
         parser.add_argument("--json", action="store_true", help="stampa in JSON")
-        controllo = parser.add_mutually_exclusive_group()
-        controllo.add_argument(
-            "--verifica",
-            action="store_true",
-            help="confronta i totali registrati sulle tranche con la somma delle prestazioni "
-            "ed esce con errore se differiscono",
-        )
-        controllo.add_argument(
-            "--ricalcola",
-            action="store_true",
-            help="riporta i totali delle tranche alla somma delle prestazioni (dopo inserimenti "
-            "fatti fuori dall'applicazione)",
-        )
 
     def handle(self, *args, **options):
         accordi = Accordo.objects.order_by("pk")
@@ -40,8 +25,6 @@ class Command(BaseCommand):
             accordi = accordi.filter(pk=options["accordo"])
             if not accordi.exists():
                 raise CommandError(f"Nessun accordo con id {options['accordo']}.")
-        if options["verifica"] or options["ricalcola"]:
-            return self._controlla(Tranche.objects.filter(accordo__in=accordi), options)
         stati = stati_budget(accordi)
         if options["json"]:
             documento = {"accordi": [stato.as_json() for stato in stati]}
@@ -51,29 +34,6 @@ class Command(BaseCommand):
             self.stdout.write("Nessun accordo caricato: eseguire prima `manage.py carica_accordo`.")
         for stato in stati:
             self._stampa(stato)
-
-    def _controlla(self, tranche, options) -> None:
-        """The running totals of each tranche against its prestazioni."""
-        if options["ricalcola"]:
-            cambiate = ricalcola_somme(tranche)
-            self.stdout.write(
-                f"Totali ricalcolati: {cambiate} tranche corrette su {tranche.count()}."
-            )
-            return
-        incoerenti = somme_incoerenti(tranche)
-        for riga in incoerenti:
-            registrate = " / ".join(euro(v) for v in riga.registrate)
-            calcolate = " / ".join(euro(v) for v in riga.calcolate)
-            self.stdout.write(
-                f"Accordo {riga.accordo_id}, tranche «{riga.etichetta}»: registrati {registrate}, "
-                f"dalle prestazioni {calcolate} (valore / quote / progettazione)."
-            )
-        if incoerenti:
-            raise CommandError(
-                f"{len(incoerenti)} tranche con totali diversi dalla somma delle prestazioni: "
-                "eseguire `manage.py stato_budget --ricalcola`."
-            )
-        self.stdout.write(f"Totali coerenti con le prestazioni in {tranche.count()} tranche.")
 
     def _stampa(self, stato):
         scrivi = self.stdout.write

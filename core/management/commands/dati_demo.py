@@ -187,7 +187,7 @@ class Command(BaseCommand):
                 # Design work and direct spending for beneficiaries are the
                 # consortium's own.
                 fornitore = "consorzio"
-            services.prestazione_create(
+            services.prestazione_crea(
                 tranche=tranche,
                 tipo=tipo,
                 fornitore=enti[fornitore],
