@@ -12,6 +12,8 @@ from datetime import date, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from functools import cached_property
 
+from django.utils.translation import gettext as _
+
 from core.formati import data_it, euro, percentuale
 
 CENT = Decimal("0.01")
@@ -66,17 +68,23 @@ def valore_massimo(disponibile: Decimal, aliquota: Decimal) -> Decimal:
 def errori_importo(valore: Decimal) -> list[str]:
     """Why an amount cannot be a prestazione's value (empty when it can)."""
     if not valore.is_finite():
-        return ["L'importo non è un numero."]
+        return [_("L'importo non è un numero.")]
     # Size first: a 30-digit typo must not reach quantize(), which would fail.
     if abs(valore) > IMPORTO_MASSIMO:
         return [
-            f"L'importo supera il massimo ammesso per una singola prestazione "
-            f"({euro(IMPORTO_MASSIMO)}): verificare che non sia un errore di battitura."
+            _(
+                "L'importo supera il massimo ammesso per una singola prestazione "
+                "(%(massimo)s): verificare che non sia un errore di battitura."
+            )
+            % {"massimo": euro(IMPORTO_MASSIMO)}
         ]
     if valore <= 0:
-        return [f"L'importo deve essere maggiore di zero (indicato {euro(valore)})."]
+        return [
+            _("L'importo deve essere maggiore di zero (indicato %(importo)s).")
+            % {"importo": euro(valore)}
+        ]
     if valore != valore.quantize(CENT):
-        return ["L'importo ha più di due decimali: indicarlo al centesimo."]
+        return [_("L'importo ha più di due decimali: indicarlo al centesimo.")]
     return []
 
 
@@ -230,22 +238,43 @@ def verifica_addebito(
     disponibile = disponibili(base, riporto_residui)[nuovo.tranche]
     if nuovo.totale > disponibile:
         if nuovo.progettazione:
-            cosa = f"la quota progettazione addebita {euro(nuovo.totale)}"
+            cosa = _("la quota progettazione addebita %(totale)s") % {"totale": euro(nuovo.totale)}
         else:
-            cosa = (
-                f"la prestazione addebita {euro(nuovo.totale)} (valore {euro(nuovo.valore)} + "
-                f"quota amministrativa {percentuale(nuovo.aliquota)} {euro(nuovo.quota)})"
-            )
+            cosa = _(
+                "la prestazione addebita %(totale)s (valore %(valore)s + quota amministrativa "
+                "%(aliquota)s %(quota)s)"
+            ) % {
+                "totale": euro(nuovo.totale),
+                "valore": euro(nuovo.valore),
+                "aliquota": percentuale(nuovo.aliquota),
+                "quota": euro(nuovo.quota),
+            }
         residuo = max(disponibile, ZERO)
         massimo = residuo if nuovo.progettazione else valore_massimo(residuo, nuovo.aliquota)
-        riporto = " compresi i residui riportati," if riporto_residui else ""
+        if riporto_residui:
+            testo = _(
+                "Capienza della tranche «%(tranche)s» superata: %(cosa)s, ma della tranche di "
+                "%(importo)s restano disponibili, compresi i residui riportati, %(residuo)s. "
+                "Valore massimo registrabile: %(massimo)s."
+            )
+        else:
+            testo = _(
+                "Capienza della tranche «%(tranche)s» superata: %(cosa)s, ma della tranche di "
+                "%(importo)s restano disponibili %(residuo)s. Valore massimo registrabile: "
+                "%(massimo)s."
+            )
         violazioni.append(
             Violazione(
                 "capienza_tranche",
                 "importo",
-                f"Capienza della tranche «{saldo.etichetta}» superata: {cosa}, ma della "
-                f"tranche di {euro(saldo.importo)} restano disponibili{riporto} "
-                f"{euro(residuo)}. Valore massimo registrabile: {euro(massimo)}.",
+                testo
+                % {
+                    "tranche": saldo.etichetta,
+                    "cosa": cosa,
+                    "importo": euro(saldo.importo),
+                    "residuo": euro(residuo),
+                    "massimo": euro(massimo),
+                },
             )
         )
     if nuovo.progettazione:
@@ -256,9 +285,17 @@ def verifica_addebito(
                 Violazione(
                     "tetto_progettazione",
                     "importo",
-                    f"Tetto della quota progettazione superato: richiesti {euro(nuovo.valore)}, "
-                    f"ma dei {euro(tetto_progettazione)} previsti per l'intero accordo ne sono "
-                    f"già utilizzati {euro(utilizzata)}; restano {euro(residuo)}.",
+                    _(
+                        "Tetto della quota progettazione superato: richiesti %(richiesti)s, ma "
+                        "dei %(tetto)s previsti per l'intero accordo ne sono già utilizzati "
+                        "%(utilizzati)s; restano %(residuo)s."
+                    )
+                    % {
+                        "richiesti": euro(nuovo.valore),
+                        "tetto": euro(tetto_progettazione),
+                        "utilizzati": euro(utilizzata),
+                        "residuo": euro(residuo),
+                    },
                 )
             )
     return violazioni
@@ -276,9 +313,16 @@ def verifica_saldi(
                 Violazione(
                     "capienza_tranche",
                     None,
-                    f"Capienza della tranche «{saldo.etichetta}» superata: sono già addebitati "
-                    f"{euro(saldo.utilizzato)} su {euro(saldo.importo)}, "
-                    f"{euro(-disponibile)} oltre il disponibile.",
+                    _(
+                        "Capienza della tranche «%(tranche)s» superata: sono già addebitati "
+                        "%(utilizzato)s su %(importo)s, %(oltre)s oltre il disponibile."
+                    )
+                    % {
+                        "tranche": saldo.etichetta,
+                        "utilizzato": euro(saldo.utilizzato),
+                        "importo": euro(saldo.importo),
+                        "oltre": euro(-disponibile),
+                    },
                 )
             )
     utilizzata = progettazione_utilizzata(saldi)
@@ -287,8 +331,11 @@ def verifica_saldi(
             Violazione(
                 "tetto_progettazione",
                 "tetto_progettazione",
-                f"Tetto della quota progettazione superato: sono già utilizzati "
-                f"{euro(utilizzata)}, più del tetto di {euro(tetto_progettazione)}.",
+                _(
+                    "Tetto della quota progettazione superato: sono già utilizzati "
+                    "%(utilizzati)s, più del tetto di %(tetto)s."
+                )
+                % {"utilizzati": euro(utilizzata), "tetto": euro(tetto_progettazione)},
             )
         )
     return violazioni
@@ -310,8 +357,12 @@ def verifica_data(
             Violazione(
                 "date",
                 "data",
-                f"La data {data_it(giorno)} è fuori dalla durata dell'accordo "
-                f"({data_it(inizio_accordo)} - {data_it(fine_accordo)}).",
+                _("La data %(data)s è fuori dalla durata dell'accordo (%(dal)s - %(al)s).")
+                % {
+                    "data": data_it(giorno),
+                    "dal": data_it(inizio_accordo),
+                    "al": data_it(fine_accordo),
+                },
             )
         )
     if not inizio_tranche <= giorno <= fine_tranche:
@@ -319,8 +370,15 @@ def verifica_data(
             Violazione(
                 "date",
                 "data",
-                f"La data {data_it(giorno)} è fuori dal periodo della tranche «{tranche}» "
-                f"({data_it(inizio_tranche)} - {data_it(fine_tranche)}).",
+                _(
+                    "La data %(data)s è fuori dal periodo della tranche «%(tranche)s» (%(dal)s - %(al)s)."
+                )
+                % {
+                    "data": data_it(giorno),
+                    "tranche": tranche,
+                    "dal": data_it(inizio_tranche),
+                    "al": data_it(fine_tranche),
+                },
             )
         )
     return violazioni
@@ -402,7 +460,7 @@ def previsione_tranche(
             None,
             None,
             None,
-            f"La tranche inizia il {data_it(inizio)}: nessuna previsione.",
+            _("La tranche inizia il %(dal)s: nessuna previsione.") % {"dal": data_it(inizio)},
         )
     if oggi > fine:
         return _previsione_chiusa(importo, utilizzato, fine)
@@ -413,8 +471,11 @@ def previsione_tranche(
             utilizzato,
             importo - utilizzato,
             oggi,
-            f"La tranche è già interamente utilizzata: nessuna disponibilità fino alla fine "
-            f"del periodo ({data_it(fine)}).",
+            _(
+                "La tranche è già interamente utilizzata: nessuna disponibilità fino alla fine "
+                "del periodo (%(al)s)."
+            )
+            % {"al": data_it(fine)},
         )
     trascorsi = (oggi - inizio).days + 1
     totali = (fine - inizio).days + 1
@@ -425,8 +486,11 @@ def previsione_tranche(
             None,
             None,
             None,
-            f"Previsione non ancora disponibile: la tranche è iniziata il {data_it(inizio)} "
-            f"e il ritmo di spesa si valuta dopo {GIORNI_MINIMI_PREVISIONE} giorni.",
+            _(
+                "Previsione non ancora disponibile: la tranche è iniziata il %(dal)s e il "
+                "ritmo di spesa si valuta dopo %(giorni)s giorni."
+            )
+            % {"dal": data_it(inizio), "giorni": GIORNI_MINIMI_PREVISIONE},
         )
     esatto = utilizzato * totali / trascorsi
     previsto = arrotonda(esatto)
@@ -442,8 +506,11 @@ def previsione_tranche(
                 previsto,
                 scostamento,
                 esaurimento,
-                f"Al ritmo attuale la tranche si esaurirebbe il {data_it(esaurimento)}, prima "
-                f"della fine del periodo ({data_it(fine)}).",
+                _(
+                    "Al ritmo attuale la tranche si esaurirebbe il %(giorno)s, prima della fine "
+                    "del periodo (%(al)s)."
+                )
+                % {"giorno": data_it(esaurimento), "al": data_it(fine)},
             )
     if esatto * CENTO < SOGLIA_RESIDUO * importo:
         return Previsione(
@@ -452,9 +519,15 @@ def previsione_tranche(
             previsto,
             scostamento,
             None,
-            f"Al ritmo attuale al {data_it(fine)} resterebbero non spesi circa "
-            f"{euro(scostamento)} ({percentuale(percentuale_di(scostamento, importo))} "
-            "della tranche).",
+            _(
+                "Al ritmo attuale al %(al)s resterebbero non spesi circa %(importo)s "
+                "(%(percentuale)s della tranche)."
+            )
+            % {
+                "al": data_it(fine),
+                "importo": euro(scostamento),
+                "percentuale": percentuale(percentuale_di(scostamento, importo)),
+            },
         )
     return Previsione(
         Fase.IN_CORSO,
@@ -462,9 +535,15 @@ def previsione_tranche(
         previsto,
         scostamento,
         None,
-        f"Al ritmo attuale al {data_it(fine)} si utilizzerebbero circa "
-        f"{euro(min(previsto, importo))} ({percentuale(percentuale_di(min(previsto, importo), importo))} "
-        "della tranche).",
+        _(
+            "Al ritmo attuale al %(al)s si utilizzerebbero circa %(importo)s "
+            "(%(percentuale)s della tranche)."
+        )
+        % {
+            "al": data_it(fine),
+            "importo": euro(min(previsto, importo)),
+            "percentuale": percentuale(percentuale_di(min(previsto, importo), importo)),
+        },
     )
 
 
@@ -472,14 +551,20 @@ def _previsione_chiusa(importo: Decimal, utilizzato: Decimal, fine: date) -> Pre
     scostamento = importo - utilizzato
     if scostamento < 0:
         esito = Esito.SFORAMENTO
-        messaggio = f"Chiusa il {data_it(fine)} oltre l'importo di {euro(-scostamento)}."
+        messaggio = _("Chiusa il %(al)s oltre l'importo di %(oltre)s.") % {
+            "al": data_it(fine),
+            "oltre": euro(-scostamento),
+        }
     elif scostamento == 0:
         esito = Esito.IN_LINEA
-        messaggio = f"Chiusa il {data_it(fine)}: importo interamente utilizzato."
+        messaggio = _("Chiusa il %(al)s: importo interamente utilizzato.") % {"al": data_it(fine)}
     else:
         esito = Esito.RESIDUO if utilizzato * CENTO < SOGLIA_RESIDUO * importo else Esito.IN_LINEA
-        messaggio = (
-            f"Chiusa il {data_it(fine)} con {euro(scostamento)} non spesi "
-            f"({percentuale(percentuale_di(scostamento, importo))} della tranche)."
-        )
+        messaggio = _(
+            "Chiusa il %(al)s con %(importo)s non spesi (%(percentuale)s della tranche)."
+        ) % {
+            "al": data_it(fine),
+            "importo": euro(scostamento),
+            "percentuale": percentuale(percentuale_di(scostamento, importo)),
+        }
     return Previsione(Fase.CHIUSA, esito, utilizzato, scostamento, None, messaggio)
