@@ -54,6 +54,13 @@ PAGINE: dict[str, Voce] = {
         get=(405, 405, 405, 405, 405, 405),  # logging out is a POST
         post=(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
     ),
+    # The language switch: sets a cookie and goes back to the page (the home
+    # page without one), for everyone, the login page included.
+    "set_language": Voce(
+        None,
+        get=(ALTROVE, ALTROVE, ALTROVE, ALTROVE, ALTROVE, ALTROVE),
+        post=(ALTROVE, ALTROVE, ALTROVE, ALTROVE, ALTROVE, ALTROVE),
+    ),
     # Spending: cooperatives see none (404), the Comune reads (403 on writes).
     "budget:prestazioni": Voce(None, get=(LOGIN, 404, 404, 200, 200, 200)),
     "budget:prestazione_nuova": Voce(

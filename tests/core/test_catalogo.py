@@ -1,9 +1,9 @@
 """The English catalogue in locale/ and the templates' use of gettext.
 
-The interface is Italian for everyone (no LocaleMiddleware, see
-config/settings/base.py); the English catalogue is there for a later switch.
-These tests check that the compiled catalogue loads and translates, that it
-matches its .po source, and that every template that translates loads i18n.
+The interface is Italian unless a user chooses English with the switch in
+the header (core.middleware.LinguaScelta). These tests check that the
+compiled catalogue loads and translates, that it matches its .po source,
+and that every template that translates loads i18n.
 """
 
 import gettext
