@@ -186,7 +186,10 @@ class Prestazione(models.Model):
                 fields=["tranche", "tipo"],
                 include=["importo", "quota_amministrativa"],
                 name="prestazione_somme_tranche",
-            )
+            ),
+            # The lists show the newest first: a page is read from here
+            # without sorting every prestazione.
+            models.Index(fields=["-data", "-id"], name="prestazione_recenti"),
         ]
 
     def __str__(self):

@@ -33,37 +33,47 @@ def somma_importi(espressione, filtro: Q | None = None) -> Coalesce:
     )
 
 
-def tranche_con_somme(tranche: QuerySet[Tranche]) -> QuerySet[Tranche]:
-    """Tranches in the order the rules count them (by agreement, then by
-    start), each with what its prestazioni charge — `somma_valore`,
-    `somma_quote`, `somma_progettazione` — summed in the database: one
-    query, whatever the number of prestazioni (an index holds the amounts)."""
-    progettazione = Q(prestazioni__tipo=TipoPrestazione.PROGETTAZIONE)
-    servizi = Q(prestazioni__tipo__in=TIPI_CON_QUOTA)
-    return tranche.annotate(
-        somma_valore=somma_importi("prestazioni__importo", servizi),
-        somma_quote=somma_importi("prestazioni__quota_amministrativa", servizi),
-        somma_progettazione=somma_importi("prestazioni__importo", progettazione),
-    ).order_by("accordo_id", "data_inizio", "pk")
+def in_ordine(tranche: QuerySet[Tranche]) -> QuerySet[Tranche]:
+    """Tranches in the order the rules count them: by agreement, then by
+    start (carry-over moves money forward along it)."""
+    return tranche.order_by("accordo_id", "data_inizio", "pk")
 
 
-def saldo(tranche: Tranche) -> rules.SaldoTranche:
-    """The rules' view of a tranche read with tranche_con_somme."""
-    # SQLite sums decimals as floats: back to the cent.
-    return rules.SaldoTranche(
-        etichetta=tranche.etichetta,
-        importo=tranche.importo,
-        valore=rules.arrotonda(Decimal(tranche.somma_valore)),
-        quote=rules.arrotonda(Decimal(tranche.somma_quote)),
-        progettazione=rules.arrotonda(Decimal(tranche.somma_progettazione)),
+def saldi(tranche: Iterable[Tranche]) -> list[rules.SaldoTranche]:
+    """What each of `tranche` carries, in the same order, summed from its
+    prestazioni in the database: one query grouped by tranche and kind,
+    whatever the number of prestazioni (an index holds the amounts)."""
+    tranche = list(tranche)
+    somme = {
+        t.pk: {"valore": rules.ZERO, "quote": rules.ZERO, "progettazione": rules.ZERO}
+        for t in tranche
+    }
+    righe = (
+        Prestazione.objects.filter(tranche_id__in=list(somme))
+        .order_by()
+        .values("tranche_id", "tipo")
+        .annotate(valore=Sum("importo"), quote=Sum("quota_amministrativa"))
     )
+    for riga in righe:
+        # SQLite sums decimals as floats: back to the cent.
+        valore = rules.arrotonda(Decimal(riga["valore"]))
+        quote = rules.arrotonda(Decimal(riga["quote"]))
+        voce = somme[riga["tranche_id"]]
+        if riga["tipo"] == TipoPrestazione.PROGETTAZIONE:
+            voce["progettazione"] += valore
+        else:
+            voce["valore"] += valore
+            voce["quote"] += quote
+    return [
+        rules.SaldoTranche(etichetta=t.etichetta, importo=t.importo, **somme[t.pk]) for t in tranche
+    ]
 
 
 def saldi_accordo(accordo: Accordo) -> tuple[list[Tranche], tuple[rules.SaldoTranche, ...]]:
-    """The agreement's tranches and what each carries (one query): what the
-    services check under the agreement's lock, and the preview without it."""
-    tutte = list(tranche_con_somme(Tranche.objects.filter(accordo_id=accordo.pk)))
-    return tutte, tuple(saldo(t) for t in tutte)
+    """The agreement's tranches and what each carries (two queries): what
+    the services check under the agreement's lock, and the preview without it."""
+    tutte = list(in_ordine(Tranche.objects.filter(accordo_id=accordo.pk)))
+    return tutte, tuple(saldi(tutte))
 
 
 def addebito_registrato(prestazione: Prestazione, indice: int) -> rules.Addebito:
@@ -144,9 +154,11 @@ def _json(valore):
     return valore
 
 
-def _stato(accordo: Accordo, tranche: list[Tranche]) -> StatoBudget:
+def _stato(
+    accordo: Accordo, tranche: list[Tranche], saldi_tranche: list[rules.SaldoTranche]
+) -> StatoBudget:
     bilancio = rules.Bilancio(
-        saldi=tuple(saldo(t) for t in tranche),
+        saldi=tuple(saldi_tranche),
         tetto_progettazione=accordo.tetto_progettazione,
         riporto_residui=accordo.riporto_residui,
     )
@@ -192,13 +204,17 @@ def _stato(accordo: Accordo, tranche: list[Tranche]) -> StatoBudget:
 
 
 def stati_budget(accordi: Iterable[Accordo] | QuerySet[Accordo]) -> list[StatoBudget]:
-    """The budget of several agreements in one query (the tranches with
-    their sums)."""
+    """The budget of several agreements in two queries (the tranches, and
+    what their prestazioni charge)."""
     accordi = list(accordi)
-    per_accordo: dict[int, list[Tranche]] = {a.pk: [] for a in accordi}
-    for t in tranche_con_somme(Tranche.objects.filter(accordo_id__in=per_accordo)):
-        per_accordo[t.accordo_id].append(t)
-    return [_stato(a, per_accordo[a.pk]) for a in accordi]
+    tutte = list(in_ordine(Tranche.objects.filter(accordo_id__in=[a.pk for a in accordi])))
+    per_accordo: dict[int, list[tuple[Tranche, rules.SaldoTranche]]] = {a.pk: [] for a in accordi}
+    for t, s in zip(tutte, saldi(tutte), strict=True):
+        per_accordo[t.accordo_id].append((t, s))
+    return [
+        _stato(a, [t for t, _s in per_accordo[a.pk]], [s for _t, s in per_accordo[a.pk]])
+        for a in accordi
+    ]
 
 
 def stato_budget(accordo: Accordo) -> StatoBudget:

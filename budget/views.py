@@ -13,7 +13,6 @@ budget.selectors, never from arithmetic here.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -43,6 +42,7 @@ from budget.selectors import (
 )
 from core.formati import euro
 from core.moduli import aggiungi_errori
+from core.paginazione import PaginatoreContato
 from core.validators import tipo_allegato
 
 CONTENT_TYPES = {"PDF": "application/pdf", "JPEG": "image/jpeg", "PNG": "image/png"}
@@ -79,7 +79,11 @@ def prestazioni(request):
         .order_by("-data", "-pk")
     )
     filtro = FiltroPrestazioni(request.GET or None, queryset=righe, utente=utente)
-    pagina = Paginator(filtro.qs, PRESTAZIONI_PER_PAGINA).get_page(request.GET.get("pagina"))
+    totali = totali_prestazioni(filtro.qs)
+    # The totals' query has counted the rows: the page reads its 25 only.
+    pagina = PaginatoreContato(
+        filtro.qs, PRESTAZIONI_PER_PAGINA, conteggio=totali["numero"]
+    ).get_page(request.GET.get("pagina"))
     accordi = accordi_visibili(utente).order_by("-data_inizio", "titolo")
     return render(
         request,
@@ -87,7 +91,7 @@ def prestazioni(request):
         {
             "filtro": filtro,
             "pagina": pagina,
-            "totali": totali_prestazioni(filtro.qs),
+            "totali": totali,
             "stati": stati_budget(accordi),
             "puo_scrivere": registra_prestazioni(utente),
         },

@@ -20,7 +20,7 @@ from stdnum import luhn
 from accordo.models import Accordo, Ente, PeriodoChiuso, TipoEnte
 from budget import rules, services
 from budget.models import Prestazione, Tranche
-from budget.selectors import saldo, tranche_con_somme
+from budget.selectors import in_ordine, saldi
 from core.context_processors import _menu
 from core.formati import euro
 from tests.conftest import crea_utente
@@ -576,8 +576,8 @@ def test_the_preview_gives_the_rules_figures_for_the_worked_example(
     ).json()
     valore = Decimal("1234.56")
     quota = rules.quota_amministrativa(valore, accordo.aliquota_quota_amministrativa)
-    saldi = [saldo(t) for t in tranche_con_somme(accordo.tranche.all())]
-    prima = rules.disponibili(saldi, accordo.riporto_residui)[0]
+    saldi_tranche = saldi(in_ordine(accordo.tranche.all()))
+    prima = rules.disponibili(saldi_tranche, accordo.riporto_residui)[0]
     assert (quota, prima) == (Decimal("37.04"), Decimal("13000.00"))
     assert dati == {
         "pronta": True,
@@ -606,9 +606,9 @@ def test_the_preview_lists_the_rules_a_save_would_break(
     client, utente_consorzio, tranche_2024, accordo, crea_prestazione
 ):
     crea_prestazione(tranche_2024, "12000.00")
-    saldi = [saldo(t) for t in tranche_con_somme(accordo.tranche.all())]
+    saldi_tranche = saldi(in_ordine(accordo.tranche.all()))
     attese = rules.verifica_addebito(
-        saldi,
+        saldi_tranche,
         rules.addebito(
             tranche=0, valore=Decimal("1000.00"), aliquota=Decimal("3"), progettazione=False
         ),
@@ -784,9 +784,10 @@ def test_the_list_needs_the_same_queries_for_3_or_60_prestazioni(
     assert risposta.context["totali"]["numero"] == 60
     assert len(molte) == len(poche)
     # Recorded: 12 queries. Session, user with its organisation;
-    # the agreements' count (filter); the paginator's count; the totals; the
-    # budget (agreements, tranches with sums); the header's agreement; the
-    # tranche, supplier and laboratory choices; the page's rows.
+    # the agreements' count (filter); the totals, which count the rows for
+    # the paginator too; the budget (agreements, tranches, their sums); the
+    # header's agreement; the tranche, supplier and laboratory choices; the
+    # page's rows.
     assert len(poche) == 12, [q["sql"] for q in poche.captured_queries]
 
 

@@ -628,12 +628,12 @@ def conta_query(client, utente) -> int:
 
 
 # Recorded. Comune and Consorzio: the session, the user with their
-# organisation, and the eleven of core.selectors.cruscotto (agreements with
-# their public body, which the header names too; tranches with their sums;
+# organisation, and the twelve of core.selectors.cruscotto (agreements with
+# their public body, which the header names too; tranches; their sums;
 # monthly sums; reports; waiting reports; their latest transitions; five
 # history tables). The cooperative: session, user with organisation, header,
 # laboratories, sessions.
-QUERY_CRUSCOTTO = 13
+QUERY_CRUSCOTTO = 14
 QUERY_COOPERATIVA = 5
 
 
