@@ -168,6 +168,24 @@ def _errori_regole(
     return errori
 
 
+def _accordo_della_tranche(prestazione: Prestazione) -> int:
+    """The id of the agreement whose lock a write of `prestazione` takes:
+    its tranche's, read only when the caller passed no tranche instance.
+    Under the lock the tranche must be among the agreement's, so an
+    instance that has gone stale is refused, never saved elsewhere."""
+    if Prestazione.tranche.is_cached(prestazione):
+        return prestazione.tranche.accordo_id
+    accordo_id = (
+        Tranche.objects.filter(pk=prestazione.tranche_id)
+        .order_by()
+        .values_list("accordo_id", flat=True)
+        .first()
+    )
+    if accordo_id is None:
+        _rifiuta_se({"tranche": [_("La tranche indicata non esiste.")]})
+    return accordo_id
+
+
 @transaction.atomic
 def prestazione_salva(*, prestazione: Prestazione, utente=None) -> Prestazione:
     """Create or update a prestazione, or refuse it with ValidationError
@@ -175,14 +193,7 @@ def prestazione_salva(*, prestazione: Prestazione, utente=None) -> Prestazione:
     if prestazione.tranche_id is None:
         _rifiuta_se({"tranche": [_("Indicare la tranche.")]})
     _rifiuta_se(_errori_campi(prestazione))
-    accordo_id = (
-        Tranche.objects.filter(pk=prestazione.tranche_id)
-        .values_list("accordo_id", flat=True)
-        .first()
-    )
-    if accordo_id is None:
-        _rifiuta_se({"tranche": [_("La tranche indicata non esiste.")]})
-    accordo = blocca(accordo_id)
+    accordo = blocca(_accordo_della_tranche(prestazione))
     # Read after the lock: another edit of the same prestazione has finished.
     precedente = Prestazione.objects.filter(pk=prestazione.pk).first() if prestazione.pk else None
     _imposta_quota(prestazione, accordo, precedente)
@@ -236,12 +247,7 @@ def prestazione_modifica(*, prestazione: Prestazione, utente=None, **campi) -> P
 @transaction.atomic
 def prestazione_elimina(*, prestazione: Prestazione, utente=None) -> None:
     """Delete a prestazione, unless its period is closed (approved report)."""
-    accordo_id = (
-        Tranche.objects.filter(pk=prestazione.tranche_id)
-        .values_list("accordo_id", flat=True)
-        .first()
-    )
-    accordo = blocca(accordo_id)
+    accordo = blocca(_accordo_della_tranche(prestazione))
     precedente = Prestazione.objects.get(pk=prestazione.pk)
     errori = _errori_regole(None, precedente, accordo)
     if errori:
