@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "budget",
     "laboratori",
     "rendicontazione",
+    # The top floor: the dashboards, which read every app.
+    "cruscotto",
 ]
 
 MIDDLEWARE = [
@@ -86,7 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "core.context_processors.navigazione",
+                "accordo.context_processors.navigazione",
             ],
         },
     },
@@ -179,6 +181,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
     # Anonymous lines about exports and erasures of personal data
-    # (laboratori.dati_personali): always written, whatever LOG_LEVEL says.
+    # (gestione.dati_personali): always written, whatever LOG_LEVEL says.
     "loggers": {"audit": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }

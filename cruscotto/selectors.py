@@ -21,11 +21,11 @@ from django.db.models.functions import TruncMonth
 from django.utils.timezone import localtime
 
 from accordo.access import accordi_visibili
+from accordo.context_processors import ORDINE_ACCORDI
 from accordo.models import Accordo
 from budget import rules
 from budget.models import Prestazione, Tranche
 from budget.selectors import IMPORTO_SOMMATO, RigaTranche, StatoBudget, stati_budget
-from core.context_processors import ORDINE_ACCORDI
 from core.formati import data_it
 from core.models import Ruolo
 from laboratori.access import laboratori_visibili
@@ -124,7 +124,7 @@ class Cruscotto:
     accordi: tuple[CruscottoAccordo, ...]
     in_attesa: tuple[Attesa, ...]
     modifiche: tuple[Modifica, ...]
-    # The agreement the layout's heading names (core.context_processors),
+    # The agreement the layout's heading names (accordo.context_processors),
     # with its public body: the layout need not read it again.
     primo_accordo: Accordo | None
 

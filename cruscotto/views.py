@@ -3,7 +3,7 @@
 Comune, Consorzio and the administrator see every agreement they may read
 (its budget, spending by month, forecasts, reports, what waits for them,
 recent changes); a cooperative sees its laboratories and the sessions that
-look missing, and no money. The figures come from core.selectors; the view
+look missing, and no money. The figures come from cruscotto.selectors; the view
 only adds the charts, which are markup.
 
 Nothing is kept in a cache: the figures are read at every request, so they
@@ -20,12 +20,12 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from core.context_processors import intestazione
+from accordo.context_processors import intestazione
+from core import orologio
 from core.formati import data_it
-from core.grafici import istogramma_mensile
 from core.models import Ruolo
-from core.selectors import CruscottoAccordo, cruscotto, cruscotto_cooperativa
-from laboratori import services as servizi_laboratori
+from cruscotto.grafici import istogramma_mensile
+from cruscotto.selectors import CruscottoAccordo, cruscotto, cruscotto_cooperativa
 from rendicontazione.grafici import barre_budget
 
 
@@ -82,13 +82,13 @@ def _url_prestazioni() -> str | None:
 def home(request):
     utente = request.user
     ruolo = utente.ruolo
-    # The laboratories' clock, which tests freeze: the same "today" as the
+    # The application's clock, which tests freeze: the same "today" as the
     # session pages.
-    oggi = servizi_laboratori.oggi()
+    oggi = orologio.oggi()
     if ruolo == Ruolo.COOPERATIVA:
         return render(
             request,
-            "core/cruscotto_cooperativa.html",
+            "cruscotto/cruscotto_cooperativa.html",
             {"cruscotto": cruscotto_cooperativa(utente, oggi=oggi)},
         )
     if ruolo is None and utente.is_staff:
@@ -97,7 +97,7 @@ def home(request):
     dati = cruscotto(utente, oggi=oggi)
     return render(
         request,
-        "core/cruscotto.html",
+        "cruscotto/cruscotto.html",
         {
             "cruscotto": dati,
             "pannelli": [Pannello(accordo=accordo) for accordo in dati.accordi],
