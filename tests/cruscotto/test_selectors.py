@@ -10,6 +10,8 @@ import pytest
 
 from budget import services as budget_services
 from cruscotto.selectors import (
+    ATTESE_MOSTRATE,
+    RENDICONTI_PER_ACCORDO,
     cruscotto,
     cruscotto_cooperativa,
     giorni_abituali,
@@ -19,7 +21,7 @@ from cruscotto.selectors import (
 )
 from laboratori.models import Laboratorio, StatoLaboratorio
 from rendicontazione import services as rend_services
-from rendicontazione.models import TipoRendiconto
+from rendicontazione.models import Rendiconto, TipoRendiconto
 from tests.cruscotto.conftest import OGGI, OGGI_2025, pagina, senza_marcatori
 
 pytestmark = pytest.mark.date
@@ -190,3 +192,75 @@ def test_without_active_laboratories_nothing_is_to_log(client, utente_coop_a, la
     dati = cruscotto_cooperativa(utente_coop_a, oggi=OGGI_2025)
     assert dati.laboratori_attivi == 0 and dati.da_registrare == ()
     assert "Nessun laboratorio attivo" in pagina(client, utente_coop_a)
+
+
+# Bounded: what the page lists does not grow with the reports
+
+
+@pytest.fixture
+def dodici_bozze(accordo, utente_consorzio):
+    """Twelve monthly draft reports, September 2024 - August 2025."""
+    bozze = []
+    for mese in range(12):
+        anno, numero = (2024, 9 + mese) if mese < 4 else (2025, mese - 3)
+        dal = date(anno, numero, 1)
+        al = (date(anno + numero // 12, numero % 12 + 1, 1)) - timedelta(days=1)
+        bozze.append(
+            rend_services.rendiconto_salva(
+                rendiconto=Rendiconto(accordo=accordo, dal=dal, al=al, attivita_svolte="."),
+                utente=utente_consorzio,
+            )
+        )
+    return bozze
+
+
+def test_an_agreement_lists_its_latest_reports_and_counts_the_others(utente_comune, dodici_bozze):
+    (pannello,) = cruscotto(utente_comune, oggi=OGGI).accordi
+    assert len(pannello.rendiconti) == RENDICONTI_PER_ACCORDO == 8
+    assert pannello.altri_rendiconti == 4
+    # The latest first: August 2025 back to January 2025.
+    assert [r.dal for r in pannello.rendiconti] == [
+        date(2025, numero, 1) for numero in range(8, 0, -1)
+    ]
+
+
+def test_the_waiting_list_shows_the_first_ones_and_counts_the_rest(
+    client, utente_consorzio, dodici_bozze
+):
+    dati = cruscotto(utente_consorzio, oggi=OGGI)
+    # Twelve drafts to complete, the 2025 tranche not covered past August and
+    # no final report: fourteen things wait, ten are listed.
+    assert len(dati.in_attesa) == ATTESE_MOSTRATE == 10
+    assert dati.altri_in_attesa == 4
+    assert [a.rendiconto_id for a in dati.in_attesa] == [r.pk for r in dodici_bozze[:10]]
+    testo = senza_marcatori(pagina(client, utente_consorzio))
+    assert "Ci sono altri 4 rendiconti in attesa di lei." in testo
+
+
+def test_a_final_report_older_than_the_latest_ones_still_covers_the_agreement(
+    accordo, utente_consorzio, dodici_bozze
+):
+    # The final report starts with the agreement: by start date it is the
+    # oldest of thirteen, not among the latest eight the page lists.
+    rend_services.rendiconto_salva(
+        rendiconto=Rendiconto(
+            accordo=accordo,
+            tipo=TipoRendiconto.FINALE,
+            dal=accordo.data_inizio,
+            al=accordo.data_fine,
+            attivita_svolte=".",
+        ),
+        utente=utente_consorzio,
+    )
+    dati = cruscotto(utente_consorzio, oggi=OGGI)
+    (pannello,) = dati.accordi
+    assert TipoRendiconto.FINALE.label not in [r.tipo for r in pannello.rendiconti]
+    # Thirteen drafts wait; no period is left to write, no final report is missing.
+    assert dati.altri_in_attesa == 13 - ATTESE_MOSTRATE
+    assert all(a.etichetta == "Da completare" for a in dati.in_attesa)
+
+
+def test_nothing_waits_for_the_administrator(superutente, dodici_bozze):
+    dati = cruscotto(superutente, oggi=OGGI)
+    assert dati.in_attesa == () and dati.altri_in_attesa == 0
+    assert not dati.attende_rendiconti

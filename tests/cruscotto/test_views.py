@@ -157,6 +157,22 @@ def test_staff_without_an_organisation_go_to_the_admin(client, db):
     assert risposta["Location"] == reverse("admin:index")
 
 
+def test_a_user_without_an_organisation_sees_no_money(client, spesa):
+    nessuno = crea_utente("senza_ente", None)
+    testo = pagina(client, nessuno)
+    assert "€" not in testo
+    assert "Nessun laboratorio" in testo
+
+
+@pytest.mark.parametrize(
+    ("chi", "vede"),
+    [("utente_consorzio", True), ("superutente", True), ("utente_comune", False)],
+)
+def test_whoever_writes_reports_is_offered_a_new_one(client, request, chi, vede, accordo):
+    testo = pagina(client, request.getfixturevalue(chi))
+    assert ("Nuovo rendiconto" in senza_marcatori(testo)) is vede
+
+
 # A fixed number of queries
 
 
