@@ -56,8 +56,9 @@ INSTALLED_APPS = [
     "budget",
     "laboratori",
     "rendicontazione",
-    # The top floor: the dashboards, which read every app.
+    # The top floor: the dashboards and the operations that read every app.
     "cruscotto",
+    "gestione",
 ]
 
 MIDDLEWARE = [

@@ -193,7 +193,7 @@ def conta_query(client, utente) -> int:
 
 
 # Recorded. Comune and Consorzio: the session, the user with their
-# organisation, and the eleven of core.selectors.cruscotto (agreements with
+# organisation, and the eleven of cruscotto.selectors.cruscotto (agreements with
 # their public body, which the header names too; tranches with their sums;
 # monthly sums; reports; waiting reports; their latest transitions; five
 # history tables). The cooperative: session, user with organisation, header,
