@@ -22,6 +22,7 @@ from cruscotto.selectors import (
 from laboratori.models import Laboratorio, StatoLaboratorio
 from rendicontazione import services as rend_services
 from rendicontazione.models import Rendiconto, TipoRendiconto
+from tests.conftest import registrato_il
 from tests.cruscotto.conftest import OGGI, OGGI_2025, pagina, senza_marcatori
 
 pytestmark = pytest.mark.date
@@ -201,16 +202,17 @@ def test_without_active_laboratories_nothing_is_to_log(client, utente_coop_a, la
 def dodici_bozze(accordo, utente_consorzio):
     """Twelve monthly draft reports, September 2024 - August 2025."""
     bozze = []
-    for mese in range(12):
-        anno, numero = (2024, 9 + mese) if mese < 4 else (2025, mese - 3)
-        dal = date(anno, numero, 1)
-        al = (date(anno + numero // 12, numero % 12 + 1, 1)) - timedelta(days=1)
-        bozze.append(
-            rend_services.rendiconto_salva(
-                rendiconto=Rendiconto(accordo=accordo, dal=dal, al=al, attivita_svolte="."),
-                utente=utente_consorzio,
+    with registrato_il():
+        for mese in range(12):
+            anno, numero = (2024, 9 + mese) if mese < 4 else (2025, mese - 3)
+            dal = date(anno, numero, 1)
+            al = (date(anno + numero // 12, numero % 12 + 1, 1)) - timedelta(days=1)
+            bozze.append(
+                rend_services.rendiconto_salva(
+                    rendiconto=Rendiconto(accordo=accordo, dal=dal, al=al, attivita_svolte="."),
+                    utente=utente_consorzio,
+                )
             )
-        )
     return bozze
 
 
@@ -224,6 +226,7 @@ def test_an_agreement_lists_its_latest_reports_and_counts_the_others(utente_comu
     ]
 
 
+@pytest.mark.oggi(OGGI.isoformat())  # the page's today: the agreement has expired
 def test_the_waiting_list_shows_the_first_ones_and_counts_the_rest(
     client, utente_consorzio, dodici_bozze
 ):
@@ -242,16 +245,17 @@ def test_a_final_report_older_than_the_latest_ones_still_covers_the_agreement(
 ):
     # The final report starts with the agreement: by start date it is the
     # oldest of thirteen, not among the latest eight the page lists.
-    rend_services.rendiconto_salva(
-        rendiconto=Rendiconto(
-            accordo=accordo,
-            tipo=TipoRendiconto.FINALE,
-            dal=accordo.data_inizio,
-            al=accordo.data_fine,
-            attivita_svolte=".",
-        ),
-        utente=utente_consorzio,
-    )
+    with registrato_il():
+        rend_services.rendiconto_salva(
+            rendiconto=Rendiconto(
+                accordo=accordo,
+                tipo=TipoRendiconto.FINALE,
+                dal=accordo.data_inizio,
+                al=accordo.data_fine,
+                attivita_svolte=".",
+            ),
+            utente=utente_consorzio,
+        )
     dati = cruscotto(utente_consorzio, oggi=OGGI)
     (pannello,) = dati.accordi
     assert TipoRendiconto.FINALE.label not in [r.tipo for r in pannello.rendiconti]
