@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from heapq import nlargest
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, F, Max, Model, Q, Sum, Value, When, Window
 from django.db.models.functions import RowNumber, TruncMonth
 from django.utils.timezone import localtime
@@ -43,6 +44,10 @@ from rendicontazione.services import rendiconti_in_sospeso
 
 MODIFICHE_RECENTI = 10
 RENDICONTI_PER_ACCORDO = 8
+# Agreements shown in full on one page of the dashboard, the most recent
+# first: what a request reads and draws is bounded by it, however many
+# agreements a user sees.
+ACCORDI_PER_PAGINA = 5
 ATTESE_MOSTRATE = 10  # reports waiting for the user listed; the others are counted
 SETTIMANE_ABITUDINE = 4  # how far back the usual weekdays of a laboratory are read
 VOLTE_ABITUDINE = 2  # sessions on a weekday in those weeks to call it usual
@@ -126,7 +131,8 @@ class Cruscotto:
     # Whether reports wait for this user's role (the Comune reviews them,
     # the Consorzio writes them): the page then says when none does.
     attende_rendiconti: bool
-    accordi: tuple[CruscottoAccordo, ...]
+    accordi: tuple[CruscottoAccordo, ...]  # the page's agreements, in full
+    pagina: Page  # of every agreement the user sees
     in_attesa: tuple[Attesa, ...]  # the first ATTESE_MOSTRATE
     altri_in_attesa: int  # waiting beyond those
     modifiche: tuple[Modifica, ...]
@@ -268,11 +274,17 @@ class _RendicontiAccordo:
     finale: bool
 
 
-def _rendiconti(utente, id_accordi: list[int]) -> dict[int, _RendicontiAccordo]:
-    """The latest reports of each agreement with, on each row, the figures
-    of all of them: one query, which returns at most RENDICONTI_PER_ACCORDO
-    rows per agreement however many reports there are."""
+def _rendiconti(
+    utente, id_accordi: list[int], mostrati: list[int]
+) -> dict[int, _RendicontiAccordo]:
+    """The latest reports of each agreement `mostrati` (the others' only for
+    their figures), with, on each row, the figures of all of them: one
+    query, which returns at most RENDICONTI_PER_ACCORDO rows per agreement
+    shown and one per other agreement, however many reports there are."""
     per_accordo = {"partition_by": [F("accordo_id")]}
+    righe_per_accordo = Case(
+        When(accordo_id__in=mostrati, then=Value(RENDICONTI_PER_ACCORDO)), default=Value(1)
+    )
     righe = (
         rendiconti_visibili(utente)
         .filter(accordo__in=id_accordi)
@@ -285,7 +297,7 @@ def _rendiconti(utente, id_accordi: list[int]) -> dict[int, _RendicontiAccordo]:
                 **per_accordo,
             ),
         )
-        .filter(posto__lte=RENDICONTI_PER_ACCORDO)
+        .filter(posto__lte=righe_per_accordo)
         .order_by("accordo_id", "posto")
     )
     gruppi: dict[int, list[Rendiconto]] = defaultdict(list)
@@ -311,10 +323,20 @@ def _attende(utente) -> tuple[bool, bool]:
     return rivede_rendiconti(utente), scrive_rendiconti(utente)
 
 
+def _fini_tranche(accordi: list[Accordo]) -> dict[int, list[tuple[str, date]]]:
+    """Each agreement's tranches as (label, last day): one query of the
+    tranche rows alone, for every agreement the user sees."""
+    fini: dict[int, list[tuple[str, date]]] = {a.pk: [] for a in accordi}
+    for accordo_id, etichetta, fine in Tranche.objects.filter(
+        accordo_id__in=list(fini)
+    ).values_list("accordo_id", "etichetta", "data_fine"):
+        fini[accordo_id].append((etichetta, fine))
+    return fini
+
+
 def _in_attesa(
     utente,
     accordi: list[Accordo],
-    stati: list[StatoBudget],
     rendiconti: dict[int, _RendicontiAccordo],
     oggi: date,
 ) -> tuple[list[Attesa], int]:
@@ -391,7 +413,8 @@ def _in_attesa(
             )
 
     if scrive:
-        for accordo, stato in zip(accordi, stati, strict=True):
+        fini = _fini_tranche(accordi)
+        for accordo in accordi:
             riassunto = rendiconti.get(accordo.pk)
             # periodi_da_rendicontare reads only the last day the reports
             # cover and whether one is final: one pair says both.
@@ -408,7 +431,7 @@ def _in_attesa(
             for cosa, dal, al in periodi_da_rendicontare(
                 accordo_inizio=accordo.data_inizio,
                 accordo_fine=accordo.data_fine,
-                tranche=[(t.etichetta, t.data_fine) for t in stato.tranche],
+                tranche=fini[accordo.pk],
                 rendiconti=coperti,
                 oggi=oggi,
             ):
@@ -526,21 +549,25 @@ def _modifiche(utente, id_accordi: list[int]) -> tuple[Modifica, ...]:
     )
 
 
-def cruscotto(utente, *, oggi: date) -> Cruscotto:
-    """The dashboard of the Comune, the Consorzio and the administrator:
-    eleven queries, whatever the data (agreements, tranches with their sums,
-    monthly sums, reports, waiting reports and their latest transitions,
-    five histories)."""
+def cruscotto(utente, *, oggi: date, pagina: int | str | None = 1) -> Cruscotto:
+    """The dashboard of the Comune, the Consorzio and the administrator, with
+    page `pagina` of their agreements in full: at most twelve queries,
+    whatever the data (agreements; the page's tranches with their sums, and
+    its monthly sums; reports; waiting reports and their latest transitions;
+    for the Consorzio every agreement's tranche ends; five histories). What waits for the user and the recent
+    changes cover every agreement they see."""
     accordi = list(
         accordi_visibili(utente).select_related("ente_pubblico").order_by(*ORDINE_ACCORDI)
     )
-    stati = stati_budget(accordi)
-    spesa = _spesa_mensile(accordi)
-    rendiconti = _rendiconti(utente, [a.pk for a in accordi])
+    pagina_accordi = Paginator(accordi, ACCORDI_PER_PAGINA).get_page(pagina)
+    mostrati = list(pagina_accordi.object_list)
+    stati = stati_budget(mostrati)
+    spesa = _spesa_mensile(mostrati)
+    rendiconti = _rendiconti(utente, [a.pk for a in accordi], [a.pk for a in mostrati])
     nessuno = _RendicontiAccordo(ultimi=(), in_tutto=0, coperto_fino=None, finale=False)
 
     pannelli = []
-    for accordo, stato in zip(accordi, stati, strict=True):
+    for accordo, stato in zip(mostrati, stati, strict=True):
         dell_accordo = rendiconti.get(accordo.pk, nessuno)
         pannelli.append(
             CruscottoAccordo(
@@ -558,11 +585,12 @@ def cruscotto(utente, *, oggi: date) -> Cruscotto:
                 scaduto=oggi > accordo.data_fine,
             )
         )
-    in_attesa, altri_in_attesa = _in_attesa(utente, accordi, stati, rendiconti, oggi)
+    in_attesa, altri_in_attesa = _in_attesa(utente, accordi, rendiconti, oggi)
     return Cruscotto(
         oggi=oggi,
         attende_rendiconti=any(_attende(utente)),
         accordi=tuple(pannelli),
+        pagina=pagina_accordi,
         in_attesa=tuple(in_attesa),
         altri_in_attesa=altri_in_attesa,
         modifiche=_modifiche(utente, [a.pk for a in accordi]),

@@ -84,7 +84,7 @@ def home(request):
             "cruscotto/cruscotto_cooperativa.html",
             {"cruscotto": cruscotto_cooperativa(utente, oggi=oggi)},
         )
-    dati = cruscotto(utente, oggi=oggi)
+    dati = cruscotto(utente, oggi=oggi, pagina=request.GET.get("pagina"))
     return render(
         request,
         "cruscotto/cruscotto.html",

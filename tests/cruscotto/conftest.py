@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 
+from accordo.models import Accordo
 from core import orologio
 from laboratori import services as lab_services
 from laboratori.models import Laboratorio, Sessione, StatoLaboratorio, TipoLaboratorio
@@ -120,3 +121,23 @@ def laboratori(accordo, cooperativa_a, cooperativa_b, monkeypatch):
     zaist = laboratorio(accordo, cooperativa_b, "Doposcuola Zaist", tipo=TipoLaboratorio.DOPOSCUOLA)
     sessioni(zaist, [date(2025, 3, 18)])
     return {"ciclofficina": ciclofficina, "falegnameria": falegnameria, "zaist": zaist}
+
+
+@pytest.fixture
+def sette_accordi(accordo):
+    """The Cremona agreement and six more between the same parties, each
+    starting a month later than the one before, all ended."""
+    altri = [
+        Accordo.objects.create(
+            titolo=f"Accordo {numero}",
+            ente_pubblico=accordo.ente_pubblico,
+            ente_partner=accordo.ente_partner,
+            firmatario_pubblico="Sindaco",
+            firmatario_partner="Presidente",
+            data_inizio=date(2025, numero, 1),
+            data_fine=date(2025, 12, 31),
+        )
+        for numero in range(1, 7)
+    ]
+    # The most recent first, as the dashboard orders them.
+    return [*reversed(altri), accordo]

@@ -10,6 +10,7 @@ import pytest
 
 from budget import services as budget_services
 from cruscotto.selectors import (
+    ACCORDI_PER_PAGINA,
     ATTESE_MOSTRATE,
     RENDICONTI_PER_ACCORDO,
     cruscotto,
@@ -268,3 +269,27 @@ def test_nothing_waits_for_the_administrator(superutente, dodici_bozze):
     dati = cruscotto(superutente, oggi=OGGI)
     assert dati.in_attesa == () and dati.altri_in_attesa == 0
     assert not dati.attende_rendiconti
+
+
+# Bounded: the agreements shown in full, a page at a time
+
+
+def test_a_page_shows_five_agreements_in_full_the_most_recent_first(
+    utente_consorzio, sette_accordi
+):
+    prima = cruscotto(utente_consorzio, oggi=OGGI)
+    seconda = cruscotto(utente_consorzio, oggi=OGGI, pagina="2")
+    assert ACCORDI_PER_PAGINA == 5
+    assert [a.stato.accordo_id for a in prima.accordi] == [a.pk for a in sette_accordi[:5]]
+    assert [a.stato.accordo_id for a in seconda.accordi] == [a.pk for a in sette_accordi[5:]]
+    assert prima.pagina.paginator.count == seconda.pagina.paginator.count == 7
+    # A page that does not exist is the last one, as in the other lists.
+    assert cruscotto(utente_consorzio, oggi=OGGI, pagina="9").pagina.number == 2
+
+
+def test_what_waits_covers_the_agreements_of_every_page(utente_consorzio, sette_accordi):
+    dati = cruscotto(utente_consorzio, oggi=OGGI)
+    finali = {a.accordo for a in dati.in_attesa if a.titolo == "Rendiconto finale"}
+    # Each expired agreement lacks its final report, those of page 2 too.
+    assert finali == {a.titolo for a in sette_accordi}
+    assert dati.primo_accordo == sette_accordi[0]

@@ -4,7 +4,9 @@ no money for a cooperative, who may see it, a fixed number of queries, and
 never old figures.
 """
 
+import html
 import json
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 from io import StringIO
@@ -183,12 +185,12 @@ def popola(accordo, tranche_2024, tranche_2025, crea_prestazione, lab, n_prestaz
     sessioni(lab, [date(2025, 1, 7) + timedelta(days=n) for n in range(n_sessioni)])
 
 
-def conta_query(client, utente) -> int:
+def conta_query(client, utente, url="/") -> int:
     """The queries of a dashboard (with an empty cache, though it keeps nothing there)."""
     client.force_login(utente)
     cache.clear()
     with CaptureQueriesContext(connection) as query:
-        assert client.get("/").status_code == 200
+        assert client.get(url).status_code == 200
     return len(query)
 
 
@@ -196,9 +198,11 @@ def conta_query(client, utente) -> int:
 # organisation, and the eleven of cruscotto.selectors.cruscotto (agreements with
 # their public body, which the header names too; tranches with their sums;
 # monthly sums; reports; waiting reports; their latest transitions; five
-# history tables). The cooperative: session, user with organisation, header,
-# laboratories, sessions.
+# history tables), and for the Consorzio one more: every agreement's tranche
+# ends, for the periods no report covers yet. The cooperative: session, user
+# with organisation, header, laboratories, sessions.
 QUERY_CRUSCOTTO = 13
+QUERY_CRUSCOTTO_CONSORZIO = 14
 QUERY_COOPERATIVA = 5
 
 
@@ -222,8 +226,27 @@ def test_the_dashboard_takes_the_same_queries_whatever_the_data(
     lab = laboratorio(accordo, cooperativa_a, "Ciclofficina Civico 81")
     popola(accordo, tranche_2024, tranche_2025, crea_prestazione, lab, n_prestazioni, n_sessioni)
     assert conta_query(client, utente_comune) == QUERY_CRUSCOTTO
-    assert conta_query(client, utente_consorzio) == QUERY_CRUSCOTTO
+    assert conta_query(client, utente_consorzio) == QUERY_CRUSCOTTO_CONSORZIO
     assert conta_query(client, utente_coop_a) == QUERY_COOPERATIVA
+
+
+@pytest.mark.parametrize("url", ["/", "/?pagina=2"])
+def test_each_page_of_many_agreements_takes_the_same_queries(
+    client, utente_comune, utente_consorzio, sette_accordi, rendiconti, url
+):
+    assert conta_query(client, utente_comune, url) == QUERY_CRUSCOTTO
+    assert conta_query(client, utente_consorzio, url) == QUERY_CRUSCOTTO_CONSORZIO
+
+
+def test_the_second_page_shows_the_older_agreements(client, utente_comune, sette_accordi):
+    client.force_login(utente_comune)
+    pagina_2 = html.unescape(client.get("/?pagina=2").content.decode())
+    testo = senza_marcatori(pagina_2)
+    assert "Accordi 6–7 di 7, i più recenti per primi." in testo
+    assert "Pagina 2 di 2" in testo
+    # Each agreement shown in full has its section, named by its id.
+    sezioni = re.findall(r'<section class="accordo[^"]*" aria-labelledby="accordo-(\d+)"', pagina_2)
+    assert sezioni == [str(a.pk) for a in sette_accordi[5:]]
 
 
 # Never old figures: every change of a prestazione shows on the next
