@@ -3,14 +3,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from core import views as core_views
+from cruscotto import views as cruscotto_views
 
 admin.site.site_header = "Accordi di collaborazione con il Terzo Settore"
 admin.site.site_title = "Accordi Terzo Settore"
 admin.site.index_title = "Gestione degli accordi"
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", cruscotto_views.home, name="home"),
     path("accesso/", auth_views.LoginView.as_view(), name="login"),
     path("esci/", auth_views.LogoutView.as_view(), name="logout"),
     # The language switch (Django's set_language: a POST that sets the cookie).

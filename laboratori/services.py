@@ -5,9 +5,9 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from accordo.periodi import errore_periodo_chiuso
+from core import orologio
 from core.formati import data_it
 from core.models import Ruolo
 from laboratori import rules
@@ -17,7 +17,10 @@ Errori = dict[str, list[str]]
 
 
 def oggi():
-    return timezone.localdate()
+    # The clock lives in core.orologio; this alias stays while tests and
+    # views still freeze or read it here. It asks core's at every call, so
+    # freezing core.orologio.oggi freezes it too.
+    return orologio.oggi()
 
 
 def errori_sessione(sessione: Sessione, presenti: Iterable[Partecipante], utente=None) -> Errori:

@@ -39,8 +39,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accordo.access import accordi_visibili
+from accordo.context_processors import ORDINE_ACCORDI, intestazione
 from accordo.models import Accordo
-from core.context_processors import ORDINE_ACCORDI, intestazione
 from core.formati import data_it
 from core.impronta import DURATA, impronta, memorizzato
 from core.models import Ruolo, Utente

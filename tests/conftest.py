@@ -85,10 +85,11 @@ def registrato_il(giorno: date = DOPO_L_ACCORDO):
 
 @pytest.fixture(autouse=True)
 def cache_vuota():
-    """Every test starts with an empty cache. Tests roll their transactions
-    back, so the next test may create a tranche with the same id and version
-    as one cached before with other prestazioni: a real database never
-    reuses them (see core.selectors._chiavi_spesa)."""
+    """Every test starts with an empty cache. The report pages keep what
+    they compute under the newest history ids (core.impronta), and tests roll
+    their transactions back, so the next test may write rows with the same
+    ids as one cached before with other data: a real database never reuses
+    them."""
     cache.clear()
 
 

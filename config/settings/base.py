@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "budget",
     "laboratori",
     "rendicontazione",
+    # The top floor: the dashboards and the operations that read every app.
+    "cruscotto",
+    "gestione",
 ]
 
 MIDDLEWARE = [
@@ -87,7 +90,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "core.context_processors.navigazione",
+                "accordo.context_processors.navigazione",
             ],
         },
     },
@@ -184,6 +187,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
     # Anonymous lines about exports and erasures of personal data
-    # (laboratori.dati_personali): always written, whatever LOG_LEVEL says.
+    # (gestione.dati_personali): always written, whatever LOG_LEVEL says.
     "loggers": {"audit": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }

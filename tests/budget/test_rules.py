@@ -671,3 +671,142 @@ def test_rate_to_apply_keeps_the_registered_one_and_none_for_design_work():
     assert aliquota_da_applicare(
         progettazione=True, aliquota_accordo=D("4.00"), registrata=D("3.00")
     ) == D("0.00")
+
+
+# The forecast at a tranche's end (rules.previsione_tranche), which the
+# dashboard shows: moved here from the dashboard's tests.
+
+# After the Cremona agreement's end.
+OGGI_PREVISIONE = date(2026, 11, 25)
+
+
+def prevedi(importo, utilizzato, inizio, fine, oggi):
+    return rules.previsione_tranche(
+        importo=D(importo), utilizzato=D(utilizzato), inizio=inizio, fine=fine, oggi=oggi
+    )
+
+
+ANNO_2026 = (date(2026, 1, 1), date(2026, 12, 31))  # 365 days
+META_2026 = date(2026, 7, 1)  # day 182 of 365
+
+
+def test_an_ended_tranche_is_forecast_by_its_actual_figures():
+    previsione = prevedi(
+        "13000.00", "8902.18", date(2024, 9, 1), date(2024, 12, 31), OGGI_PREVISIONE
+    )
+    assert previsione.fase == rules.Fase.CHIUSA
+    assert previsione.esito == rules.Esito.RESIDUO and previsione.avviso
+    assert previsione.utilizzato_previsto == D("8902.18")
+    assert previsione.scostamento == D("4097.82")
+    assert previsione.messaggio == (
+        "Chiusa il 31/12/2024 con € 4.097,82 non spesi (31,5% della tranche)."
+    )
+
+
+def test_an_ended_tranche_nearly_spent_is_in_line_and_still_says_what_is_left():
+    previsione = prevedi("1000.00", "950.00", *ANNO_2026, date(2027, 1, 1))
+    assert previsione.esito == rules.Esito.IN_LINEA and not previsione.avviso
+    assert "con € 50,00 non spesi (5% della tranche)" in previsione.messaggio
+    pieno = prevedi("1000.00", "1000.00", *ANNO_2026, date(2027, 1, 1))
+    assert pieno.esito == rules.Esito.IN_LINEA
+    assert pieno.messaggio == "Chiusa il 31/12/2026: importo interamente utilizzato."
+
+
+def test_a_future_tranche_has_nothing_to_forecast():
+    previsione = prevedi(
+        "27000.00", "0.00", date(2025, 1, 1), date(2025, 12, 31), date(2024, 10, 1)
+    )
+    assert previsione.fase == rules.Fase.FUTURA
+    assert previsione.esito is None and previsione.utilizzato_previsto is None
+    assert not previsione.avviso
+    assert previsione.messaggio == "La tranche inizia il 01/01/2025: nessuna previsione."
+
+
+def test_a_pace_reaching_at_least_90_percent_is_in_line():
+    # 17.000 in 182 of 365 days -> 34.093,41 at the end, 93,4% of 36.500.
+    previsione = prevedi("36500.00", "17000.00", *ANNO_2026, META_2026)
+    assert previsione.fase == rules.Fase.IN_CORSO
+    assert previsione.esito == rules.Esito.IN_LINEA
+    assert previsione.utilizzato_previsto == D("34093.41")
+    assert previsione.scostamento == D("2406.59")
+    assert previsione.messaggio == (
+        "Al ritmo attuale al 31/12/2026 si utilizzerebbero circa € 34.093,41 (93,4% della tranche)."
+    )
+
+
+def test_a_slow_pace_warns_of_money_left_unspent_and_says_how_much():
+    # 9.100 in 182 days -> 18.250 at the end: half of the tranche unspent.
+    previsione = prevedi("36500.00", "9100.00", *ANNO_2026, META_2026)
+    assert previsione.esito == rules.Esito.RESIDUO and previsione.avviso
+    assert previsione.utilizzato_previsto == D("18250.00")
+    assert previsione.scostamento == D("18250.00")
+    assert previsione.messaggio == (
+        "Al ritmo attuale al 31/12/2026 resterebbero non spesi circa € 18.250,00 "
+        "(50% della tranche)."
+    )
+
+
+def test_the_underspend_threshold_is_90_percent_of_the_amount():
+    # 365 days, 100 elapsed: what is used scales by 3,65 to the end.
+    oggi = date(2026, 4, 10)
+    assert (oggi - ANNO_2026[0]).days + 1 == 100
+    esattamente_90 = prevedi("3650.00", "900.00", *ANNO_2026, oggi)  # -> 3.285,00 = 90%
+    appena_sotto = prevedi("3650.00", "899.99", *ANNO_2026, oggi)
+    assert esattamente_90.utilizzato_previsto == D("3285.00")
+    assert esattamente_90.esito == rules.Esito.IN_LINEA
+    assert appena_sotto.esito == rules.Esito.RESIDUO
+
+
+def test_a_fast_pace_gives_the_day_the_tranche_would_run_out():
+    # 19.570 of 20.000 in 329 days: 59,48 a day reach 20.000 on day 337, 3 December.
+    previsione = prevedi("20000.00", "19570.00", *ANNO_2026, OGGI_PREVISIONE)
+    assert previsione.esito == rules.Esito.SFORAMENTO and previsione.avviso
+    assert previsione.data_esaurimento == date(2026, 12, 3)
+    assert previsione.utilizzato_previsto == D("21711.40")
+    assert previsione.scostamento == D("-1711.40")
+    assert previsione.messaggio == (
+        "Al ritmo attuale la tranche si esaurirebbe il 03/12/2026, prima della fine del "
+        "periodo (31/12/2026)."
+    )
+
+
+def test_a_tranche_already_used_up_before_its_end_is_flagged():
+    previsione = prevedi("5000.00", "5000.00", *ANNO_2026, date(2026, 3, 1))
+    assert previsione.esito == rules.Esito.SFORAMENTO
+    assert previsione.messaggio.startswith("La tranche è già interamente utilizzata")
+
+
+def test_a_pace_of_a_few_days_gives_no_forecast_yet():
+    previsione = prevedi("5000.00", "10.00", *ANNO_2026, date(2026, 1, 10))
+    assert previsione.fase == rules.Fase.IN_CORSO and previsione.esito is None
+    assert "dopo 30 giorni" in previsione.messaggio
+
+
+def test_on_the_last_day_the_forecast_is_what_is_used():
+    previsione = prevedi("1000.00", "400.00", *ANNO_2026, ANNO_2026[1])
+    assert previsione.fase == rules.Fase.IN_CORSO
+    assert previsione.utilizzato_previsto == D("400.00")
+    assert previsione.esito == rules.Esito.RESIDUO
+
+
+@given(
+    importo=st.integers(min_value=100, max_value=10_000_000).map(lambda c: D(c) / 100),
+    quota=st.integers(min_value=1, max_value=99),
+    trascorsi=st.integers(min_value=30, max_value=364),
+)
+def test_the_run_out_day_is_the_first_day_the_pace_reaches_the_amount(importo, quota, trascorsi):
+    from datetime import timedelta
+
+    inizio, fine = ANNO_2026
+    oggi = inizio + timedelta(days=trascorsi - 1)
+    utilizzato = (importo * quota / 100).quantize(D("0.01"))
+    previsione = rules.previsione_tranche(
+        importo=importo, utilizzato=utilizzato, inizio=inizio, fine=fine, oggi=oggi
+    )
+    if previsione.esito != rules.Esito.SFORAMENTO or utilizzato == 0:
+        return
+    giorni = (previsione.data_esaurimento - inizio).days + 1
+    assert oggi <= previsione.data_esaurimento < fine
+    # pace x days >= amount > pace x (days - 1), with pace = used / elapsed,
+    # multiplied out: utilizzato / trascorsi is not exact in Decimal (0,40 / 30).
+    assert utilizzato * giorni >= importo * trascorsi > utilizzato * (giorni - 1)

@@ -17,11 +17,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from stdnum import luhn
 
+from accordo.context_processors import _menu
 from accordo.models import Accordo, Ente, PeriodoChiuso, TipoEnte
 from budget import rules, services
 from budget.models import Prestazione, Tranche
 from budget.selectors import in_ordine, saldi
-from core.context_processors import _menu
 from core.formati import euro
 from tests.conftest import crea_utente
 

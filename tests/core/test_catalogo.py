@@ -24,7 +24,7 @@ CARTELLE_TEMPLATE = [
     RADICE / "templates",
     *(
         RADICE / app / "templates"
-        for app in ("accordo", "budget", "core", "laboratori", "rendicontazione")
+        for app in ("accordo", "budget", "core", "cruscotto", "laboratori", "rendicontazione")
     ),
 ]
 TRADUCE = re.compile(r"{%\s*(translate|trans|blocktranslate|blocktrans)\b")

@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
+from accordo.context_processors import _menu
 from accordo.models import Accordo, Ente, PeriodoChiuso, TipoEnte
 from budget import services as budget_services
-from core.context_processors import _menu
 from core.formati import euro
 from laboratori import services as lab_services
 from laboratori.models import Laboratorio, Sessione, TipoLaboratorio

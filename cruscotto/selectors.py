@@ -5,7 +5,10 @@ return plain dataclasses built with a fixed number of queries whatever the
 number of prestazioni, sessions, reports or history rows: the budget comes
 from budget.selectors.stati_budget (the same figures as `stato_budget
 --json`), the forecast from budget.rules.previsione_tranche, and the rest
-from aggregates and `values()` rows put together in Python.
+from aggregates and from rows the database has already cut to what the
+page shows (the latest reports of each agreement, the first reports waiting,
+the latest changes), so the work in Python does not grow with the data.
+Nothing is cached: every request reads the figures as they are.
 """
 
 import functools
@@ -16,21 +19,21 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from heapq import nlargest
 
-from django.db.models import Count, F, Max, Model, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, Count, F, Max, Model, Q, Sum, Value, When, Window
+from django.db.models.functions import RowNumber, TruncMonth
 from django.utils.timezone import localtime
 
 from accordo.access import accordi_visibili
+from accordo.context_processors import ORDINE_ACCORDI
 from accordo.models import Accordo
 from budget import rules
 from budget.models import Prestazione, Tranche
 from budget.selectors import IMPORTO_SOMMATO, RigaTranche, StatoBudget, stati_budget
-from core.context_processors import ORDINE_ACCORDI
 from core.formati import data_it
-from core.models import Ruolo
 from laboratori.access import laboratori_visibili
 from laboratori.models import Sessione, StatoLaboratorio
-from rendicontazione.access import rendiconti_visibili
+from rendicontazione.access import rendiconti_visibili, rivede_rendiconti, scrive_rendiconti
 from rendicontazione.models import (
     Rendiconto,
     StatoRendiconto,
@@ -41,6 +44,11 @@ from rendicontazione.services import rendiconti_in_sospeso
 
 MODIFICHE_RECENTI = 10
 RENDICONTI_PER_ACCORDO = 8
+# Agreements shown in full on one page of the dashboard, the most recent
+# first: what a request reads and draws is bounded by it, however many
+# agreements a user sees.
+ACCORDI_PER_PAGINA = 5
+ATTESE_MOSTRATE = 10  # reports waiting for the user listed; the others are counted
 SETTIMANE_ABITUDINE = 4  # how far back the usual weekdays of a laboratory are read
 VOLTE_ABITUDINE = 2  # sessions on a weekday in those weeks to call it usual
 GIORNI_SENZA_SESSIONI = 7  # with no usual weekday: flag a laboratory silent this long
@@ -120,11 +128,15 @@ class Modifica:
 @dataclass(frozen=True)
 class Cruscotto:
     oggi: date
-    ruolo: str | None
-    accordi: tuple[CruscottoAccordo, ...]
-    in_attesa: tuple[Attesa, ...]
+    # Whether reports wait for this user's role (the Comune reviews them,
+    # the Consorzio writes them): the page then says when none does.
+    attende_rendiconti: bool
+    accordi: tuple[CruscottoAccordo, ...]  # the page's agreements, in full
+    pagina: Page  # of every agreement the user sees
+    in_attesa: tuple[Attesa, ...]  # the first ATTESE_MOSTRATE
+    altri_in_attesa: int  # waiting beyond those
     modifiche: tuple[Modifica, ...]
-    # The agreement the layout's heading names (core.context_processors),
+    # The agreement the layout's heading names (accordo.context_processors),
     # with its public body: the layout need not read it again.
     primo_accordo: Accordo | None
 
@@ -139,13 +151,28 @@ def mesi(inizio: date, fine: date) -> list[date]:
     return risultato
 
 
+class Mese(TruncMonth):
+    """The first day of a date's month, computed by the database itself.
+
+    Django's TruncMonth calls a Python function for every row on SQLite;
+    over every prestazione of the agreements that was most of the
+    dashboard's time. SQLite's own date() does it in SQL. PostgreSQL keeps
+    Django's DATE_TRUNC.
+    """
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.lhs)
+        return f"date({sql}, 'start of month')", params
+
+
 def _spesa_mensile(accordi: list[Accordo]) -> dict[int, dict[date, Decimal]]:
     """What each agreement's prestazioni charged (value plus fee, design
-    work included), by month: one aggregate query."""
+    work included), by month: one aggregate query, whose rows are the
+    agreements' months, whatever the number of prestazioni."""
     spesa: dict[int, dict[date, Decimal]] = {a.pk: {} for a in accordi}
     righe = (
         Prestazione.objects.filter(tranche__accordo__in=list(spesa))
-        .annotate(mese=TruncMonth("data"))
+        .annotate(mese=Mese("data"))
         .values("tranche__accordo_id", "mese")
         .annotate(
             totale=Sum(F("importo") + F("quota_amministrativa"), output_field=IMPORTO_SOMMATO)
@@ -236,21 +263,97 @@ def periodi_da_rendicontare(
     return risultato
 
 
+@dataclass(frozen=True)
+class _RendicontiAccordo:
+    """An agreement's reports as the dashboard needs them: the latest ones,
+    how many there are, the last day they cover and whether one is final."""
+
+    ultimi: tuple[RendicontoBreve, ...]  # the latest RENDICONTI_PER_ACCORDO
+    in_tutto: int
+    coperto_fino: date | None
+    finale: bool
+
+
+def _rendiconti(
+    utente, id_accordi: list[int], mostrati: list[int]
+) -> dict[int, _RendicontiAccordo]:
+    """The latest reports of each agreement `mostrati` (the others' only for
+    their figures), with, on each row, the figures of all of them: one
+    query, which returns at most RENDICONTI_PER_ACCORDO rows per agreement
+    shown and one per other agreement, however many reports there are."""
+    per_accordo = {"partition_by": [F("accordo_id")]}
+    righe_per_accordo = Case(
+        When(accordo_id__in=mostrati, then=Value(RENDICONTI_PER_ACCORDO)), default=Value(1)
+    )
+    righe = (
+        rendiconti_visibili(utente)
+        .filter(accordo__in=id_accordi)
+        .annotate(
+            posto=Window(RowNumber(), order_by=[F("dal").desc(), F("pk").desc()], **per_accordo),
+            in_tutto=Window(Count("pk"), **per_accordo),
+            coperto_fino=Window(Max("al"), **per_accordo),
+            finali=Window(
+                Max(Case(When(tipo=TipoRendiconto.FINALE, then=Value(1)), default=Value(0))),
+                **per_accordo,
+            ),
+        )
+        .filter(posto__lte=righe_per_accordo)
+        .order_by("accordo_id", "posto")
+    )
+    gruppi: dict[int, list[Rendiconto]] = defaultdict(list)
+    for rendiconto in righe:
+        gruppi[rendiconto.accordo_id].append(rendiconto)
+    return {
+        accordo_id: _RendicontiAccordo(
+            ultimi=tuple(_breve(r) for r in gruppo),
+            in_tutto=gruppo[0].in_tutto,
+            coperto_fino=gruppo[0].coperto_fino,
+            finale=bool(gruppo[0].finali),
+        )
+        for accordo_id, gruppo in gruppi.items()
+    }
+
+
+def _attende(utente) -> tuple[bool, bool]:
+    """Whether reports wait for the user to review them (the Comune) or to
+    write them (the Consorzio). An administrator may act for either, but
+    nothing waits for them."""
+    if utente.is_superuser:
+        return False, False
+    return rivede_rendiconti(utente), scrive_rendiconti(utente)
+
+
+def _fini_tranche(accordi: list[Accordo]) -> dict[int, list[tuple[str, date]]]:
+    """Each agreement's tranches as (label, last day): one query of the
+    tranche rows alone, for every agreement the user sees."""
+    fini: dict[int, list[tuple[str, date]]] = {a.pk: [] for a in accordi}
+    for accordo_id, etichetta, fine in Tranche.objects.filter(
+        accordo_id__in=list(fini)
+    ).values_list("accordo_id", "etichetta", "data_fine"):
+        fini[accordo_id].append((etichetta, fine))
+    return fini
+
+
 def _in_attesa(
     utente,
     accordi: list[Accordo],
-    stati: list[StatoBudget],
-    rendiconti: list[Rendiconto],
+    rendiconti: dict[int, _RendicontiAccordo],
     oggi: date,
-) -> tuple[Attesa, ...]:
-    if utente.ruolo not in (Ruolo.COMUNE, Ruolo.CONSORZIO):
-        return ()
+) -> tuple[list[Attesa], int]:
+    """What waits for the user, the first ATTESE_MOSTRATE, and how many
+    more: the reports in their hands (the first ones, with their count, in
+    one query) and, for the Consorzio, the periods no report covers yet."""
+    rivede, scrive = _attende(utente)
+    if not (rivede or scrive):
+        return [], 0
     sospesi = list(
         rendiconti_visibili(utente)
         .filter(rendiconti_in_sospeso(utente), accordo__in=[a.pk for a in accordi])
         .select_related("accordo")
-        .order_by("dal", "pk")
+        .annotate(in_tutto=Window(Count("pk")))
+        .order_by("dal", "pk")[:ATTESE_MOSTRATE]
     )
+    altri = sospesi[0].in_tutto - len(sospesi) if sospesi else 0
     # The latest submission or send-back of each waiting report, in one query.
     ultime: dict[tuple[int, str], Transizione] = {}
     for transizione in (
@@ -309,16 +412,27 @@ def _in_attesa(
                 )
             )
 
-    if utente.ruolo == Ruolo.CONSORZIO:
-        per_accordo = defaultdict(list)
-        for rendiconto in rendiconti:
-            per_accordo[rendiconto.accordo_id].append((rendiconto.al, rendiconto.tipo))
-        for accordo, stato in zip(accordi, stati, strict=True):
+    if scrive:
+        fini = _fini_tranche(accordi)
+        for accordo in accordi:
+            riassunto = rendiconti.get(accordo.pk)
+            # periodi_da_rendicontare reads only the last day the reports
+            # cover and whether one is final: one pair says both.
+            coperti = (
+                [
+                    (
+                        riassunto.coperto_fino,
+                        TipoRendiconto.FINALE if riassunto.finale else TipoRendiconto.PERIODICO,
+                    )
+                ]
+                if riassunto
+                else []
+            )
             for cosa, dal, al in periodi_da_rendicontare(
                 accordo_inizio=accordo.data_inizio,
                 accordo_fine=accordo.data_fine,
-                tranche=[(t.etichetta, t.data_fine) for t in stato.tranche],
-                rendiconti=per_accordo[accordo.pk],
+                tranche=fini[accordo.pk],
+                rendiconti=coperti,
                 oggi=oggi,
             ):
                 if dal is None:
@@ -343,7 +457,7 @@ def _in_attesa(
                             f"periodo dal {data_it(dal)} non è ancora coperto da un rendiconto.",
                         )
                     )
-    return tuple(attese)
+    return attese[:ATTESE_MOSTRATE], altri + max(len(attese) - ATTESE_MOSTRATE, 0)
 
 
 # Recent changes
@@ -435,45 +549,50 @@ def _modifiche(utente, id_accordi: list[int]) -> tuple[Modifica, ...]:
     )
 
 
-def cruscotto(utente, *, oggi: date) -> Cruscotto:
-    """The dashboard of the Comune, the Consorzio and the administrator:
-    eleven queries, whatever the data (agreements, tranches with their sums,
-    monthly sums, reports, waiting reports and their latest transitions,
-    five histories)."""
+def cruscotto(utente, *, oggi: date, pagina: int | str | None = 1) -> Cruscotto:
+    """The dashboard of the Comune, the Consorzio and the administrator, with
+    page `pagina` of their agreements in full: at most twelve queries,
+    whatever the data (agreements; the page's tranches with their sums, and
+    its monthly sums; reports; waiting reports and their latest transitions;
+    for the Consorzio every agreement's tranche ends; five histories). What waits for the user and the recent
+    changes cover every agreement they see."""
     accordi = list(
         accordi_visibili(utente).select_related("ente_pubblico").order_by(*ORDINE_ACCORDI)
     )
-    stati = stati_budget(accordi)
-    spesa = _spesa_mensile(accordi)
-    rendiconti = list(
-        rendiconti_visibili(utente)
-        .filter(accordo__in=[a.pk for a in accordi])
-        .order_by("accordo_id", "-dal", "-pk")
-    )
-    per_accordo = defaultdict(list)
-    for rendiconto in rendiconti:
-        per_accordo[rendiconto.accordo_id].append(rendiconto)
+    pagina_accordi = Paginator(accordi, ACCORDI_PER_PAGINA).get_page(pagina)
+    mostrati = list(pagina_accordi.object_list)
+    stati = stati_budget(mostrati)
+    spesa = _spesa_mensile(mostrati)
+    rendiconti = _rendiconti(utente, [a.pk for a in accordi], [a.pk for a in mostrati])
+    nessuno = _RendicontiAccordo(ultimi=(), in_tutto=0, coperto_fino=None, finale=False)
 
-    pannelli = tuple(
-        CruscottoAccordo(
-            stato=stato,
-            tranche=_tranche(stato, oggi),
-            percentuale_progettazione=rules.percentuale_di(
-                stato.progettazione.utilizzato, stato.progettazione.tetto
-            ),
-            percentuale_totale=rules.percentuale_di(stato.totale.utilizzato, stato.totale.importo),
-            spesa_mensile=_serie(accordo, spesa.get(accordo.pk, {})),
-            rendiconti=tuple(_breve(r) for r in per_accordo[accordo.pk][:RENDICONTI_PER_ACCORDO]),
-            altri_rendiconti=max(len(per_accordo[accordo.pk]) - RENDICONTI_PER_ACCORDO, 0),
-            scaduto=oggi > accordo.data_fine,
+    pannelli = []
+    for accordo, stato in zip(mostrati, stati, strict=True):
+        dell_accordo = rendiconti.get(accordo.pk, nessuno)
+        pannelli.append(
+            CruscottoAccordo(
+                stato=stato,
+                tranche=_tranche(stato, oggi),
+                percentuale_progettazione=rules.percentuale_di(
+                    stato.progettazione.utilizzato, stato.progettazione.tetto
+                ),
+                percentuale_totale=rules.percentuale_di(
+                    stato.totale.utilizzato, stato.totale.importo
+                ),
+                spesa_mensile=_serie(accordo, spesa.get(accordo.pk, {})),
+                rendiconti=dell_accordo.ultimi,
+                altri_rendiconti=dell_accordo.in_tutto - len(dell_accordo.ultimi),
+                scaduto=oggi > accordo.data_fine,
+            )
         )
-        for accordo, stato in zip(accordi, stati, strict=True)
-    )
+    in_attesa, altri_in_attesa = _in_attesa(utente, accordi, rendiconti, oggi)
     return Cruscotto(
         oggi=oggi,
-        ruolo=utente.ruolo,
-        accordi=pannelli,
-        in_attesa=_in_attesa(utente, accordi, stati, rendiconti, oggi),
+        attende_rendiconti=any(_attende(utente)),
+        accordi=tuple(pannelli),
+        pagina=pagina_accordi,
+        in_attesa=tuple(in_attesa),
+        altri_in_attesa=altri_in_attesa,
         modifiche=_modifiche(utente, [a.pk for a in accordi]),
         primo_accordo=accordi[0] if accordi else None,
     )

@@ -25,8 +25,8 @@ from django.db import connection
 
 from accordo.models import Accordo
 from budget.models import Prestazione
-from core import backup
 from core.models import Utente
+from gestione import backup
 from rendicontazione import services
 from rendicontazione.models import Invio, Rendiconto
 

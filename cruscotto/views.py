@@ -3,8 +3,8 @@
 Comune, Consorzio and the administrator see every agreement they may read
 (its budget, spending by month, forecasts, reports, what waits for them,
 recent changes); a cooperative sees its laboratories and the sessions that
-look missing, and no money. The figures come from core.selectors; the view
-only adds the charts, which are markup.
+look missing, and no money. The figures come from cruscotto.selectors; the
+view only adds the charts, which are markup.
 
 Nothing is kept in a cache: the figures are read at every request, so they
 are never stale.
@@ -15,17 +15,17 @@ from functools import cached_property
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from core.context_processors import intestazione
+from accordo.context_processors import intestazione
+from core import orologio
 from core.formati import data_it
-from core.grafici import istogramma_mensile
-from core.models import Ruolo
-from core.selectors import CruscottoAccordo, cruscotto, cruscotto_cooperativa
-from laboratori import services as servizi_laboratori
+from core.ruoli import vede_importi
+from cruscotto.grafici import istogramma_mensile
+from cruscotto.selectors import CruscottoAccordo, cruscotto, cruscotto_cooperativa
+from rendicontazione.access import scrive_rendiconti
 from rendicontazione.grafici import barre_budget
 
 
@@ -68,41 +68,30 @@ class Pannello:
         return mark_safe(mensile)  # noqa: S308
 
 
-def _url_prestazioni() -> str | None:
-    # The prestazioni list is being built in the budget app; until its URL
-    # exists the dashboard simply shows no link.
-    try:
-        return reverse("budget:prestazioni")
-    except NoReverseMatch:
-        return None
-
-
 @require_safe
 @login_required
 def home(request):
     utente = request.user
-    ruolo = utente.ruolo
-    # The laboratories' clock, which tests freeze: the same "today" as the
-    # session pages.
-    oggi = servizi_laboratori.oggi()
-    if ruolo == Ruolo.COOPERATIVA:
+    oggi = orologio.oggi()
+    if not vede_importi(utente):
+        if utente.ruolo is None and utente.is_staff:
+            # Technical staff without an organisation work in the admin.
+            return redirect("admin:index")
+        # A cooperative's dashboard, which holds no amount: whoever may not
+        # see money gets this one.
         return render(
             request,
-            "core/cruscotto_cooperativa.html",
+            "cruscotto/cruscotto_cooperativa.html",
             {"cruscotto": cruscotto_cooperativa(utente, oggi=oggi)},
         )
-    if ruolo is None and utente.is_staff:
-        # Technical staff without an organisation work in the admin.
-        return redirect("admin:index")
-    dati = cruscotto(utente, oggi=oggi)
+    dati = cruscotto(utente, oggi=oggi, pagina=request.GET.get("pagina"))
     return render(
         request,
-        "core/cruscotto.html",
+        "cruscotto/cruscotto.html",
         {
             "cruscotto": dati,
             "pannelli": [Pannello(accordo=accordo) for accordo in dati.accordi],
-            "url_prestazioni": _url_prestazioni(),
-            "consorzio": ruolo == Ruolo.CONSORZIO,
+            "nuovo_rendiconto": scrive_rendiconti(utente),
             # The layout's heading, from the agreements already read: the
             # context processor's own query is then never run.
             "intestazione": intestazione(dati.primo_accordo),

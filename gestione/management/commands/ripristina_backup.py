@@ -6,7 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from core import backup
+from gestione import backup
 
 
 class Command(BaseCommand):

@@ -398,10 +398,10 @@ def ripristina(cartella: Path, *, using: str = DEFAULT_DB_ALIAS, forza: bool = F
                 call_command("flush", interactive=False, database=using, verbosity=0)
             call_command("loaddata", str(cartella / DUMP_JSON), database=using, verbosity=0)
     ContentType.objects.clear_cache()
-    # Cached figures (the dashboard's monthly sums) are keyed by tranche
-    # versions, which a restore may bring back with other data. This empties
-    # this process's cache (or a shared one); running servers with a
-    # per-process cache are restarted after a restore.
+    # Cached figures (the report pages', core.impronta) are keyed by the
+    # newest history ids, which a restore may bring back with other data.
+    # This empties this process's cache (or a shared one); running servers
+    # with a per-process cache are restarted after a restore.
     cache.clear()
 
     ottenute = conteggi(using)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from laboratori import dati_personali
+from gestione import dati_personali
 
 
 class Command(BaseCommand):
