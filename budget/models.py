@@ -180,10 +180,11 @@ class Prestazione(models.Model):
         ]
         indexes = [
             # What each tranche carries is summed from here under the
-            # agreement's lock: on PostgreSQL the amounts are in the index
-            # itself, so the sum reads no table rows.
+            # agreement's lock, and the dashboard's spending by month: on
+            # PostgreSQL the amounts are in the index itself, so the sums
+            # read no table rows.
             models.Index(
-                fields=["tranche", "tipo"],
+                fields=["tranche", "tipo", "data"],
                 include=["importo", "quota_amministrativa"],
                 name="prestazione_somme_tranche",
             ),

@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='prestazione',
-            index=models.Index(fields=['tranche', 'tipo'], include=('importo', 'quota_amministrativa'), name='prestazione_somme_tranche'),
+            index=models.Index(fields=['tranche', 'tipo', 'data'], include=('importo', 'quota_amministrativa'), name='prestazione_somme_tranche'),
         ),
         migrations.AddIndex(
             model_name='prestazione',
