@@ -1,143 +1,30 @@
-"""Participants are minors: nothing in the laboratori app identifies them, and
-a cooperative reaches only its own laboratories, sessions and participants.
+"""laboratori.access: a cooperative reaches only its own laboratories,
+sessions and participants; the Consorzio every laboratory of its agreements;
+the Comune reads them and changes nothing.
 
-The access helpers of laboratori.access are what every page, form and admin
-starts from; here they are checked role by role (the pages are tested in
-test_pagine.py).
+The access helpers are what every page, form and admin starts from; here
+they are checked role by role (the pages are tested in test_views.py).
 """
 
 from datetime import date, time
 from decimal import Decimal
 
 import pytest
-from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
-from django.db import models
 from stdnum import luhn
 
 from accordo.models import Accordo, Ente, TipoEnte
 from laboratori import services
 from laboratori.access import (
+    gestisce_laboratori,
     laboratori_modificabili,
     laboratori_visibili,
     partecipanti_visibili,
-    puo_gestire_laboratori,
     sessioni_modificabili,
     sessioni_visibili,
 )
 from laboratori.models import Laboratorio, Partecipante, Sessione, TipoLaboratorio
 from tests.conftest import crea_utente
-
-# Parts of a field name that would mean a person's identity is stored
-# (anywhere in the name: "cognome_ragazzo", "datanascita" ...).
-IDENTIFICATIVI = (
-    "nome",
-    "name",
-    "fiscale",
-    "nascita",
-    "birth",
-    "indirizzo",
-    "address",
-    "residenza",
-    "domicilio",
-    "telefono",
-    "cellulare",
-    "phone",
-    "mail",
-    "foto",
-    "documento",
-    "genitore",
-    "tutore",
-)
-# Short words matched only as a whole part of the name ("pec", not "specifico").
-IDENTIFICATIVI_BREVI = {"cf", "pec", "tel", "cell", "classe"}
-
-
-def sospetto(nome: str) -> bool:
-    nome = nome.lower()
-    return any(parola in nome for parola in IDENTIFICATIVI) or bool(
-        set(nome.split("_")) & IDENTIFICATIVI_BREVI
-    )
-
-
-@pytest.mark.parametrize(
-    "nome",
-    [
-        "nome",
-        "cognome",
-        "codice_fiscale",
-        "data_nascita",
-        "luogo_di_nascita",
-        "indirizzo",
-        "telefono",
-        "email",
-        "pec",
-        "cf",
-        "nome_genitore",
-        "first_name",
-    ],
-)
-def test_the_check_recognises_identity_fields(nome):
-    assert sospetto(nome)
-
-
-@pytest.mark.parametrize(
-    "nome", ["codice", "fascia_eta", "genere", "specifico", "servizio_inviante"]
-)
-def test_the_check_lets_categories_through(nome):
-    assert not sospetto(nome)
-
-
-CAMPI_TECNICI = {"history_user", "history_change_reason"}  # django-simple-history
-
-
-def modelli_laboratori():
-    return list(apps.get_app_config("laboratori").get_models())
-
-
-def test_the_app_has_the_expected_models():
-    nomi = {m.__name__ for m in modelli_laboratori()}
-    assert {"Laboratorio", "Sessione", "Partecipante", "Presenza", "PartnerLaboratorio"} <= nomi
-    assert "HistoricalPresenza" in nomi  # history models are checked too
-
-
-@pytest.mark.parametrize("modello", modelli_laboratori(), ids=lambda m: m.__name__)
-def test_no_field_name_suggests_a_personal_identity(modello):
-    sospetti = [
-        campo.name
-        for campo in modello._meta.get_fields()
-        if campo.name not in CAMPI_TECNICI and sospetto(campo.name)
-    ]
-    assert sospetti == [], f"{modello.__name__}: {sospetti}"
-
-
-def test_partecipante_has_no_free_text():
-    for campo in Partecipante._meta.get_fields():
-        assert not isinstance(campo, models.TextField), campo.name
-        if isinstance(campo, models.CharField) and campo.name != "codice":
-            assert campo.choices, f"{campo.name} è testo libero"
-    testuali = {
-        campo.name
-        for campo in Partecipante._meta.get_fields()
-        if isinstance(campo, models.CharField)
-    }
-    assert testuali == {"codice", "fascia_eta", "genere", "livello_scolastico", "servizio_inviante"}
-
-
-def test_partecipante_stores_no_date_but_its_registration():
-    date_ = [
-        campo.name
-        for campo in Partecipante._meta.get_fields()
-        if isinstance(campo, models.DateField)
-    ]
-    assert date_ == ["creato_il"]
-
-
-def test_the_participant_code_is_generated_not_typed():
-    campo = Partecipante._meta.get_field("codice")
-    assert not campo.editable
-    assert campo.max_length <= 12
-
 
 # Access helpers
 
@@ -247,7 +134,7 @@ def test_cooperative_a_reaches_only_its_own_objects(mondo, utente_coop_a):
     assert insieme(sessioni_visibili(utente_coop_a)) == {m.sessione_a}
     assert insieme(sessioni_modificabili(utente_coop_a)) == {m.sessione_a}
     assert insieme(partecipanti_visibili(utente_coop_a)) == {m.solo_a, m.entrambi}
-    assert not puo_gestire_laboratori(utente_coop_a)
+    assert not gestisce_laboratori(utente_coop_a)
 
 
 def test_cooperative_b_can_neither_read_nor_change_cooperative_a_s_objects(mondo, utente_coop_b):
@@ -276,7 +163,7 @@ def test_the_consortium_reaches_every_laboratory_of_its_agreement(mondo, utente_
         m.entrambi,
         m.solo_b,
     }
-    assert puo_gestire_laboratori(utente_consorzio)
+    assert gestisce_laboratori(utente_consorzio)
 
 
 def test_the_comune_reads_all_the_agreement_s_laboratories_and_changes_none(mondo, utente_comune):
@@ -286,7 +173,7 @@ def test_the_comune_reads_all_the_agreement_s_laboratories_and_changes_none(mond
     assert insieme(partecipanti_visibili(utente_comune)) == {m.solo_a, m.entrambi, m.solo_b}
     assert not laboratori_modificabili(utente_comune).exists()
     assert not sessioni_modificabili(utente_comune).exists()
-    assert not puo_gestire_laboratori(utente_comune)
+    assert not gestisce_laboratori(utente_comune)
 
 
 @pytest.mark.parametrize(
@@ -319,7 +206,7 @@ def test_anonymous_sees_nothing(mondo):
     assert not sessioni_visibili(anonimo).exists()
     assert not sessioni_modificabili(anonimo).exists()
     assert not partecipanti_visibili(anonimo).exists()
-    assert not puo_gestire_laboratori(anonimo)
+    assert not gestisce_laboratori(anonimo)
 
 
 def test_a_deactivated_cooperative_user_sees_nothing(mondo, utente_coop_a):
