@@ -32,7 +32,7 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.db.models.functions import ExtractHour, ExtractMinute
+from django.db.models.functions import Coalesce, ExtractHour, ExtractMinute
 
 from accordo.models import Accordo, Obiettivo
 from laboratori.access import laboratori_visibili, registra_sessioni
@@ -536,13 +536,10 @@ def misure_laboratori(laboratori: Sequence[Laboratorio]) -> dict[int, Misure]:
 
 
 def laboratori_elenco(utente) -> QuerySet[Laboratorio]:
-    """The laboratories the user sees, in the list's order, each with the
-    day of its last session (one index lookup per row shown)."""
-    ultima = Sessione.objects.filter(laboratorio=OuterRef("pk")).order_by("-data")
+    """The laboratories the user sees, in the list's order."""
     return (
         laboratori_visibili(utente)
         .select_related("accordo", "cooperativa")
-        .annotate(ultima_sessione=Subquery(ultima.values("data")[:1]))
         .order_by("titolo", "pk")
     )
 
@@ -550,17 +547,53 @@ def laboratori_elenco(utente) -> QuerySet[Laboratorio]:
 @dataclass(frozen=True)
 class RigaElenco:
     laboratorio: Laboratorio
-    misure: Misure
+    sessioni_svolte: int
+    partecipanti: int  # different people who attended
+    ultima_sessione: date | None
     modificabile: bool  # the user logs its sessions
 
 
+def _conteggio(righe: QuerySet, gruppo: str, conteggio) -> Coalesce:
+    """A count over `righe` (filtered on OuterRef("pk")) as a subquery of
+    each outer row, grouped by the column `gruppo` that points to it: 0 when
+    there are none."""
+    conteggi = righe.order_by().values(gruppo).annotate(numero=conteggio)
+    return Coalesce(Subquery(conteggi.values("numero")), 0)
+
+
 def righe_elenco(utente, laboratori: Sequence[Laboratorio]) -> list[RigaElenco]:
-    """The rows of one page of the list (of `laboratori_elenco`)."""
-    misure = misure_laboratori(laboratori)
+    """The rows of one page of the list (of `laboratori_elenco`), in one
+    query. Each figure is a subquery of its laboratorio, which the database
+    answers from the indexes of that laboratorio's sessions and attendance:
+    summed for all the page's laboratories at once, PostgreSQL would rather
+    scan the whole attendance table, a cost that grows with every
+    agreement's data."""
+    della_riga = OuterRef("pk")
+    cifre = {
+        riga["pk"]: riga
+        for riga in Laboratorio.objects.filter(pk__in=[lab.pk for lab in laboratori])
+        .order_by()
+        .values("pk")
+        .annotate(
+            sessioni_svolte=_conteggio(
+                Sessione.objects.filter(laboratorio=della_riga), "laboratorio", Count("pk")
+            ),
+            partecipanti=_conteggio(
+                Presenza.objects.filter(sessione__laboratorio=della_riga),
+                "sessione__laboratorio",
+                Count("partecipante_id", distinct=True),
+            ),
+            ultima_sessione=Subquery(
+                Sessione.objects.filter(laboratorio=della_riga).order_by("-data").values("data")[:1]
+            ),
+        )
+    }
     return [
         RigaElenco(
             laboratorio=laboratorio,
-            misure=misure[laboratorio.pk],
+            sessioni_svolte=cifre[laboratorio.pk]["sessioni_svolte"],
+            partecipanti=cifre[laboratorio.pk]["partecipanti"],
+            ultima_sessione=cifre[laboratorio.pk]["ultima_sessione"],
             modificabile=registra_sessioni(utente, laboratorio),
         )
         for laboratorio in laboratori
@@ -587,10 +620,10 @@ def scheda_laboratorio(laboratorio: Laboratorio) -> SchedaLaboratorio:
 
 
 def sessioni_del_laboratorio(laboratorio: Laboratorio) -> QuerySet[Sessione]:
-    """Its sessions, newest first, each with its number of attendees."""
-    return laboratorio.sessioni.annotate(numero_presenti=Count("righe_presenza")).order_by(
-        "-data", "-ora_inizio"
-    )
+    """Its sessions, newest first, each with its number of attendees (a
+    subquery, so that counting the sessions for the pages joins nothing)."""
+    presenti = _conteggio(Presenza.objects.filter(sessione=OuterRef("pk")), "sessione", Count("pk"))
+    return laboratorio.sessioni.annotate(numero_presenti=presenti).order_by("-data", "-ora_inizio")
 
 
 def valori_iniziali(laboratorio: Laboratorio, oggi: date) -> dict:

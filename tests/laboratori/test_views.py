@@ -267,11 +267,11 @@ def test_the_list_shows_each_laboratory_s_figures(
     risposta = entra(client, utente_consorzio).get(reverse("laboratori:elenco"))
     righe = {riga.laboratorio.titolo: riga for riga in risposta.context["righe"]}
     a = righe["Ciclofficina Civico 81"]
-    assert (a.misure.sessioni_svolte, a.misure.sessioni_previste) == (2, 20)
-    assert a.misure.partecipanti == 3
-    assert a.laboratorio.ultima_sessione == date(2025, 3, 17)
+    assert (a.sessioni_svolte, a.laboratorio.sessioni_previste) == (2, 20)
+    assert a.partecipanti == 3
+    assert a.ultima_sessione == date(2025, 3, 17)
     assert a.modificabile
-    assert righe["Doposcuola Zaist"].misure.sessioni_svolte == 0
+    assert righe["Doposcuola Zaist"].sessioni_svolte == 0
     pagina = html(risposta)
     assert "Laboratori" in pagina and "I miei laboratori" not in pagina
     assert "2 / 20" in pagina
