@@ -11,15 +11,24 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from stdnum import luhn
 
 from accordo.models import Accordo, Ente, TipoEnte
 from laboratori import services
 from laboratori.access import (
+    corregge_entro_termini,
     gestisce_laboratori,
     laboratori_modificabili,
     laboratori_visibili,
+    laboratorio_modificabile,
+    laboratorio_visibile,
+    lavora_per_cooperativa,
+    nei_termini,
     partecipanti_visibili,
+    registra_sessioni,
+    sessione_modificabile,
     sessioni_modificabili,
     sessioni_visibili,
 )
@@ -228,3 +237,94 @@ def test_the_administrator_reaches_everything(mondo, superutente):
     m = mondo
     assert insieme(laboratori_visibili(superutente)) == {m.lab_a, m.lab_b, m.lab_altro}
     assert insieme(laboratori_modificabili(superutente)) == {m.lab_a, m.lab_b, m.lab_altro}
+
+
+# The predicates and the lookups
+
+UTENTI = [
+    "utente_coop_a",
+    "utente_coop_b",
+    "utente_consorzio",
+    "utente_comune",
+    "superutente",
+    "utente_consorzio_altro",
+    "utente_comune_altro",
+    "utente_coop_altra",
+]
+
+
+def utente_di(request, mondo, chi):
+    return (
+        getattr(mondo, chi) if chi.endswith(("_altro", "_altra")) else request.getfixturevalue(chi)
+    )
+
+
+@pytest.mark.parametrize("chi", UTENTI)
+def test_registra_sessioni_answers_as_the_queryset_of_changeable_laboratories(request, mondo, chi):
+    utente = utente_di(request, mondo, chi)
+    for lab in (mondo.lab_a, mondo.lab_b, mondo.lab_altro):
+        lab = Laboratorio.objects.select_related("accordo").get(pk=lab.pk)
+        atteso = laboratori_modificabili(utente).filter(pk=lab.pk).exists()
+        assert registra_sessioni(utente, lab) == atteso, (chi, lab.titolo)
+
+
+def test_who_logs_sessions_for_which_laboratorio(
+    mondo, utente_coop_a, utente_consorzio, utente_comune, superutente
+):
+    m = mondo
+    assert registra_sessioni(utente_coop_a, m.lab_a)
+    assert not registra_sessioni(utente_coop_a, m.lab_b)
+    assert registra_sessioni(utente_consorzio, m.lab_a) and registra_sessioni(
+        utente_consorzio, m.lab_b
+    )
+    assert not registra_sessioni(utente_consorzio, m.lab_altro)  # another consortium's
+    assert not registra_sessioni(utente_comune, m.lab_a)
+    assert registra_sessioni(superutente, m.lab_altro)
+    assert not registra_sessioni(AnonymousUser(), m.lab_a)
+    utente_coop_a.is_active = False
+    assert not registra_sessioni(utente_coop_a, m.lab_a)
+
+
+def test_only_cooperatives_work_for_one_cooperative_and_within_the_days(
+    utente_coop_a, utente_consorzio, utente_comune, superutente
+):
+    assert lavora_per_cooperativa(utente_coop_a) and corregge_entro_termini(utente_coop_a)
+    for utente in (utente_consorzio, utente_comune, superutente, AnonymousUser()):
+        assert not lavora_per_cooperativa(utente)
+        assert not corregge_entro_termini(utente)
+    assert gestisce_laboratori(superutente)
+
+
+def test_a_session_is_within_the_days_for_a_cooperative_only(
+    mondo, utente_coop_a, utente_consorzio
+):
+    # The session of 15/10/2024; the agreement gives cooperatives 7 days.
+    sessione = Sessione.objects.select_related("laboratorio__accordo").get(pk=mondo.sessione_a.pk)
+    assert sessione.laboratorio.accordo.giorni_modifica_sessioni == 7
+    assert nei_termini(utente_coop_a, sessione, date(2024, 10, 22))
+    assert not nei_termini(utente_coop_a, sessione, date(2024, 10, 23))
+    assert nei_termini(utente_consorzio, sessione, date(2026, 1, 1))
+
+
+def test_the_lookups_answer_404_to_who_does_not_see_and_403_to_who_only_reads(
+    mondo, utente_coop_a, utente_coop_b, utente_comune, utente_consorzio
+):
+    m = mondo
+    assert laboratorio_visibile(utente_coop_a, m.lab_a.pk) == m.lab_a
+    assert laboratorio_modificabile(utente_coop_a, m.lab_a.pk) == m.lab_a
+    assert sessione_modificabile(utente_consorzio, m.sessione_b.pk) == m.sessione_b
+    for lookup, pk in (
+        (laboratorio_visibile, m.lab_a.pk),
+        (laboratorio_modificabile, m.lab_a.pk),
+        (sessione_modificabile, m.sessione_a.pk),
+        (laboratorio_visibile, 999_999),
+    ):
+        with pytest.raises(Http404):
+            lookup(utente_coop_b, pk)
+    with pytest.raises(Http404):
+        laboratorio_visibile(utente_consorzio, m.lab_altro.pk)
+    assert laboratorio_visibile(utente_comune, m.lab_a.pk) == m.lab_a
+    with pytest.raises(PermissionDenied):
+        laboratorio_modificabile(utente_comune, m.lab_a.pk)
+    with pytest.raises(PermissionDenied):
+        sessione_modificabile(utente_comune, m.sessione_a.pk)

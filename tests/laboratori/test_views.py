@@ -380,6 +380,33 @@ def test_the_detail_needs_the_same_queries_for_few_or_many_sessions(
     assert len(dopo) == len(prima)
 
 
+@pytest.mark.parametrize("chi", ["utente_comune", "utente_consorzio"])
+def test_who_sees_money_follows_the_detail_to_the_laboratorio_s_prestazioni(
+    client, request, chi, laboratorio_a, laboratorio_b, tranche_2025, crea_prestazione
+):
+    crea_prestazione(tranche_2025, "1234.56", data=date(2025, 2, 3), laboratorio=laboratorio_a)
+    crea_prestazione(tranche_2025, "987.65", data=date(2025, 2, 3), laboratorio=laboratorio_b)
+    entra(client, request.getfixturevalue(chi))
+    pagina = html(client.get(reverse("laboratori:dettaglio", args=[laboratorio_a.pk])))
+    assert "€" not in pagina and "1.271,60" not in pagina  # 1.234,56 + 3%: not here
+    url = f"{reverse('budget:prestazioni')}?laboratorio={laboratorio_a.pk}"
+    assert f'href="{url}"' in pagina
+    prestazioni = html(client.get(url))
+    assert "1.271,60" in prestazioni  # but there, for the laboratorio's prestazione
+    assert "1.017,28" not in prestazioni  # 987,65 + 3%: laboratorio B's
+
+
+def test_a_cooperative_gets_no_link_to_the_prestazioni(
+    client, utente_coop_a, laboratorio_a, tranche_2025, crea_prestazione
+):
+    crea_prestazione(tranche_2025, "1234.56", data=date(2025, 2, 3), laboratorio=laboratorio_a)
+    pagina = html(
+        entra(client, utente_coop_a).get(reverse("laboratori:dettaglio", args=[laboratorio_a.pk]))
+    )
+    assert reverse("budget:prestazioni") not in pagina
+    assert "€" not in pagina and "1.271,60" not in pagina and "Costo" not in pagina
+
+
 def test_the_comune_reads_the_detail_with_codes_and_no_write_links(
     client, utente_comune, laboratorio_a, iscritti_a, sessione_a
 ):
