@@ -19,6 +19,7 @@ from budget import rules
 from budget.models import Prestazione, TipoPrestazione, Tranche
 from core.formati import data_it, euro, percentuale
 from laboratori.models import Laboratorio
+from laboratori.selectors import RigaCosto
 
 # The type of a sum of amounts (wider than one amount).
 IMPORTO_SOMMATO = DecimalField(max_digits=14, decimal_places=2)
@@ -465,3 +466,28 @@ def storia_prestazione(prestazione: Prestazione) -> list[Modifica]:
         )
         precedente = versione
     return modifiche[::-1]
+
+
+# The cost of the laboratories, for the report's indicators
+
+
+def costi_laboratori(
+    laboratori_ids: Iterable[int], *, dal: date | None = None, al: date | None = None
+) -> list[RigaCosto]:
+    """What each prestazione linked to one of the laboratories charged
+    (value + fee) in [dal, al], with its date: the costs that
+    laboratori.selectors counts per laboratorio, per participant and per hour
+    when a caller that shows money hands them in (the report). One query."""
+    periodo = {}
+    if dal is not None:
+        periodo["data__gte"] = dal
+    if al is not None:
+        periodo["data__lte"] = al
+    return [
+        RigaCosto(laboratorio_id=laboratorio_id, data=giorno, costo=importo + quota)
+        for laboratorio_id, giorno, importo, quota in Prestazione.objects.filter(
+            laboratorio_id__in=list(laboratori_ids), **periodo
+        )
+        .order_by()
+        .values_list("laboratorio_id", "data", "importo", "quota_amministrativa")
+    ]

@@ -4,7 +4,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from accordo.models import Ente
-from core.models import Ruolo
+from laboratori.access import lavora_per_cooperativa
 from laboratori.models import Laboratorio, StatoLaboratorio, TipoLaboratorio
 
 
@@ -32,7 +32,7 @@ class FiltroLaboratori(django_filters.FilterSet):
 
     def __init__(self, *args, utente, **kwargs):
         super().__init__(*args, **kwargs)
-        if utente.ruolo == Ruolo.COOPERATIVA:
+        if lavora_per_cooperativa(utente):
             del self.filters["cooperativa"]
         else:
             self.filters["cooperativa"].queryset = Ente.objects.filter(

@@ -5,9 +5,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.forms.models import construct_instance
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from core.formati import data_it
 from laboratori import services
 from laboratori.access import partecipanti_visibili
 from laboratori.models import (
@@ -195,6 +197,35 @@ class SessioneForm(SenzaVincoliDelDatabase, forms.ModelForm):
             self,
             services.errori_sessione(
                 self.instance, self.cleaned_data.get("presenti") or [], self.utente
+            ),
+        )
+
+    def messaggio_salvata(self) -> str:
+        """What the page says once the session is saved: how many attended
+        and, standing out, the codes of the new participants, which the
+        educator copies into the paper register."""
+        sessione = self.instance
+        presenti = sessione.righe_presenza.count()
+        messaggio = ngettext(
+            "Sessione del %(data)s salvata con %(n)s presente.",
+            "Sessione del %(data)s salvata con %(n)s presenti.",
+            presenti,
+        ) % {"data": data_it(sessione.data), "n": presenti}
+        if not self.nuovi:
+            return messaggio
+        codici = format_html_join(
+            ", ", '<strong class="codice">{}</strong>', ((p.codice,) for p in self.nuovi)
+        )
+        return format_html(
+            "{} {}",
+            messaggio,
+            format_html(
+                ngettext(
+                    "Nuovo partecipante: {codici}. Riportare il codice sul registro cartaceo.",
+                    "Nuovi partecipanti: {codici}. Riportare i codici sul registro cartaceo.",
+                    len(self.nuovi),
+                ),
+                codici=codici,
             ),
         )
 

@@ -14,8 +14,13 @@ def _minuti(ora: time) -> int:
     return ora.hour * 60 + ora.minute
 
 
+def ore_di(minuti: int) -> Decimal:
+    """Minutes as hours, to the cent of an hour (1 h 20 min = 1,33)."""
+    return (Decimal(minuti) / 60).quantize(Decimal("0.01"))
+
+
 def durata_ore(ora_inizio: time, ora_fine: time) -> Decimal:
-    return (Decimal(_minuti(ora_fine) - _minuti(ora_inizio)) / 60).quantize(Decimal("0.01"))
+    return ore_di(_minuti(ora_fine) - _minuti(ora_inizio))
 
 
 def _persone(quanti: int, singolare: str, plurale: str) -> str:

@@ -1,30 +1,52 @@
-"""Indicators of the laboratories' activity, for any date range.
+"""Reads of the laboratories: their activity indicators and their pages.
 
-`indicatori()` reads everything it needs in a fixed number of queries
-(six, whatever the number of sessions) and hands plain rows to
-`calcola_indicatori()`, a pure function that does the counting, so the
-figures can be checked by hand without a database.
+Two ways to the same figures (`Misure`):
+
+- the report's: `leggi_attivita()` reads an agreement's laboratories,
+  sessions and attendance as plain rows (five queries, whatever their
+  number) and `calcola_indicatori()`, a pure function, counts them, so one
+  read serves a period and the cumulative figures up to its end, with totals
+  and figures per objective that count each participant once;
+- the pages': `misure_laboratori()` has the database sum each laboratorio's
+  sessions, hours and attendance (two queries), so a page does the same
+  work for ten sessions or ten thousand.
+
+No figure here is an amount in euro: the laboratori app sits below budget
+and reads no prestazione. The costs of the laboratories are read by
+budget.selectors.costi_laboratori() and handed in by whoever may show them
+(the report); without them every cost of `Misure` is None.
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import F, QuerySet
+from django.db.models import (
+    Count,
+    DecimalField,
+    F,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce, ExtractHour, ExtractMinute
 
 from accordo.models import Accordo, Obiettivo
-from budget.models import Prestazione
+from laboratori.access import laboratori_visibili, registra_sessioni
 from laboratori.models import (
     FasciaEta,
     Genere,
     Laboratorio,
+    Partecipante,
+    PartnerLaboratorio,
     Presenza,
     ServizioInviante,
     Sessione,
 )
-from laboratori.rules import durata_ore
+from laboratori.rules import durata_ore, ore_di
 
 SOGLIA_FIDELIZZAZIONE = 3  # sessions attended to count as a regular participant
 ZERO = Decimal("0.00")
@@ -72,6 +94,27 @@ class RigaPresenza:
     data: date | None = None
 
 
+@dataclass(frozen=True)
+class RigaCosto:
+    """What one prestazione linked to a laboratorio charged (value + fee),
+    on its date: read by budget.selectors.costi_laboratori."""
+
+    laboratorio_id: int
+    data: date
+    costo: Decimal
+
+
+@dataclass(frozen=True)
+class Frequenza:
+    """One participant with the number of sessions they attended."""
+
+    partecipante_id: int
+    fascia_eta: str
+    genere: str
+    servizio_inviante: str
+    presenze: int
+
+
 # Results
 
 
@@ -96,7 +139,8 @@ class Misure:
     media_presenze: Decimal
     fidelizzati: int
     quota_fidelizzati: Decimal  # percentage
-    costo: Decimal
+    # None when the caller gave no costs (every page of this app).
+    costo: Decimal | None
     costo_per_partecipante: Decimal | None
     costo_per_ora: Decimal | None
     ripartizione: Ripartizione
@@ -127,8 +171,11 @@ class Indicatori:
     obiettivi: tuple[IndicatoriObiettivo, ...] = field(default=())
 
 
-def _ripartizione(presenze: Iterable[RigaPresenza]) -> Ripartizione:
-    persone = {p.partecipante_id: p for p in presenze}.values()
+# The counting, shared by both ways
+
+
+def _ripartizione(persone: Iterable[Frequenza]) -> Ripartizione:
+    persone = list(persone)
 
     def conta(scelte, attributo):
         conteggi = Counter(getattr(p, attributo) for p in persone)
@@ -142,36 +189,78 @@ def _ripartizione(presenze: Iterable[RigaPresenza]) -> Ripartizione:
 
 
 def _misure(
-    sessioni: list[RigaSessione],
-    presenze: list[RigaPresenza],
     *,
+    sessioni_svolte: int,
     sessioni_previste: int,
-    costo: Decimal,
+    ore: Decimal,
+    ore_educatori: Decimal,
+    ore_volontari: Decimal,
+    persone: list[Frequenza],
+    costo: Decimal | None,
 ) -> Misure:
-    ore = sum((durata_ore(s.ora_inizio, s.ora_fine) for s in sessioni), ZERO)
-    per_persona = Counter(p.partecipante_id for p in presenze)
-    partecipanti = len(per_persona)
-    fidelizzati = sum(1 for n in per_persona.values() if n >= SOGLIA_FIDELIZZAZIONE)
+    """The indicators from the sums of the sessions and from the
+    participants (each once, with how many sessions they attended)."""
+    partecipanti = len(persone)
+    presenze = sum(p.presenze for p in persone)
+    fidelizzati = sum(1 for p in persone if p.presenze >= SOGLIA_FIDELIZZAZIONE)
     return Misure(
-        sessioni_svolte=len(sessioni),
+        sessioni_svolte=sessioni_svolte,
         sessioni_previste=sessioni_previste,
         ore=ore,
-        ore_educatori=sum((s.ore_educatori for s in sessioni), ZERO),
-        ore_volontari=sum((s.ore_volontari for s in sessioni), ZERO),
+        ore_educatori=ore_educatori,
+        ore_volontari=ore_volontari,
         partecipanti=partecipanti,
-        presenze=len(presenze),
-        media_presenze=_arrotonda(Decimal(len(presenze)) / len(sessioni), "0.1")
-        if sessioni
+        presenze=presenze,
+        media_presenze=_arrotonda(Decimal(presenze) / sessioni_svolte, "0.1")
+        if sessioni_svolte
         else Decimal("0.0"),
         fidelizzati=fidelizzati,
         quota_fidelizzati=_arrotonda(Decimal(fidelizzati) * 100 / partecipanti, "0.1")
         if partecipanti
         else Decimal("0.0"),
         costo=costo,
-        costo_per_partecipante=_arrotonda(costo / partecipanti) if partecipanti else None,
-        costo_per_ora=_arrotonda(costo / ore) if ore else None,
-        ripartizione=_ripartizione(presenze),
+        costo_per_partecipante=_arrotonda(costo / partecipanti)
+        if costo is not None and partecipanti
+        else None,
+        costo_per_ora=_arrotonda(costo / ore) if costo is not None and ore else None,
+        ripartizione=_ripartizione(persone),
     )
+
+
+def _frequenze(presenze: list[RigaPresenza]) -> list[Frequenza]:
+    volte = Counter(p.partecipante_id for p in presenze)
+    persone = {p.partecipante_id: p for p in presenze}
+    return [
+        Frequenza(
+            partecipante_id=pk,
+            fascia_eta=p.fascia_eta,
+            genere=p.genere,
+            servizio_inviante=p.servizio_inviante,
+            presenze=volte[pk],
+        )
+        for pk, p in persone.items()
+    ]
+
+
+def _misure_da_righe(
+    sessioni: list[RigaSessione],
+    presenze: list[RigaPresenza],
+    *,
+    sessioni_previste: int,
+    costo: Decimal | None,
+) -> Misure:
+    return _misure(
+        sessioni_svolte=len(sessioni),
+        sessioni_previste=sessioni_previste,
+        ore=sum((durata_ore(s.ora_inizio, s.ora_fine) for s in sessioni), ZERO),
+        ore_educatori=sum((s.ore_educatori for s in sessioni), ZERO),
+        ore_volontari=sum((s.ore_volontari for s in sessioni), ZERO),
+        persone=_frequenze(presenze),
+        costo=costo,
+    )
+
+
+# The report's way: rows, counted in Python
 
 
 def calcola_indicatori(
@@ -179,12 +268,15 @@ def calcola_indicatori(
     laboratori: list[RigaLaboratorio],
     sessioni: list[RigaSessione],
     presenze: list[RigaPresenza],
-    costi: dict[int, Decimal],
+    costi: dict[int, Decimal] | None = None,
     obiettivi: list[tuple[int, int, str]] = (),
     dal: date | None = None,
     al: date | None = None,
 ) -> Indicatori:
-    """Pure: count the indicators from rows already limited to the range."""
+    """Pure: count the indicators from rows already limited to the range.
+    `costi` is what each laboratorio cost (by id); None means no costs at
+    all (every cost figure None), where a laboratorio missing from a dict
+    cost nothing."""
     sessioni_di = defaultdict(list)
     for sessione in sessioni:
         sessioni_di[sessione.laboratorio_id].append(sessione)
@@ -195,20 +287,20 @@ def calcola_indicatori(
     per_laboratorio = tuple(
         IndicatoriLaboratorio(
             laboratorio=lab,
-            misure=_misure(
+            misure=_misure_da_righe(
                 sessioni_di[lab.id],
                 presenze_di[lab.id],
                 sessioni_previste=lab.sessioni_previste,
-                costo=costi.get(lab.id, ZERO),
+                costo=None if costi is None else costi.get(lab.id, ZERO),
             ),
         )
         for lab in laboratori
     )
-    totale = _misure(
+    totale = _misure_da_righe(
         sessioni,
         presenze,
         sessioni_previste=sum(lab.sessioni_previste for lab in laboratori),
-        costo=sum(costi.values(), ZERO),
+        costo=None if costi is None else sum(costi.values(), ZERO),
     )
     per_obiettivo = []
     for obiettivo_id, numero, testo in obiettivi:
@@ -230,21 +322,15 @@ def calcola_indicatori(
 
 
 @dataclass(frozen=True)
-class RigaCosto:
-    laboratorio_id: int
-    data: date
-    costo: Decimal
-
-
-@dataclass(frozen=True)
 class RigheAttivita:
-    """Everything the indicators are counted from, as plain rows."""
+    """Everything the indicators are counted from, as plain rows. `costi`
+    stays None unless the caller adds them (see the module's docstring)."""
 
     laboratori: list[RigaLaboratorio]
     sessioni: list[RigaSessione]
     presenze: list[RigaPresenza]
-    costi: list[RigaCosto]
     obiettivi: list[tuple[int, int, str]]
+    costi: list[RigaCosto] | None = None
 
 
 def leggi_attivita(
@@ -255,7 +341,7 @@ def leggi_attivita(
     laboratori: QuerySet[Laboratorio] | None = None,
 ) -> RigheAttivita:
     """Read the rows of an agreement's laboratories (or of `laboratori`, e.g.
-    the ones a cooperative sees) over [dal, al], in six queries."""
+    the ones a cooperative sees) over [dal, al], in five queries."""
     labs_qs = laboratori if laboratori is not None else Laboratorio.objects.all()
     if accordo is not None:
         labs_qs = labs_qs.filter(accordo=accordo)
@@ -317,14 +403,6 @@ def leggi_attivita(
             data=F("sessione__data"),
         )
     ]
-    costi = [
-        RigaCosto(laboratorio_id=lab_id, data=giorno, costo=importo + quota)
-        for lab_id, giorno, importo, quota in Prestazione.objects.filter(
-            laboratorio_id__in=ids, **periodo
-        )
-        .order_by()
-        .values_list("laboratorio_id", "data", "importo", "quota_amministrativa")
-    ]
     # Without an agreement (a listing across agreements) the objectives are
     # those of the laboratories' agreements.
     filtro_obiettivi = (
@@ -341,7 +419,6 @@ def leggi_attivita(
         laboratori=righe_lab,
         sessioni=sessioni,
         presenze=presenze,
-        costi=costi,
         obiettivi=obiettivi,
     )
 
@@ -355,15 +432,18 @@ def indicatori_da_righe(
     def dentro(giorno: date) -> bool:
         return (dal is None or giorno >= dal) and (al is None or giorno <= al)
 
-    costi: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for riga in righe.costi:
-        if dentro(riga.data):
-            costi[riga.laboratorio_id] += riga.costo
+    costi: dict[int, Decimal] | None = None
+    if righe.costi is not None:
+        costi = defaultdict(lambda: ZERO)
+        for riga in righe.costi:
+            if dentro(riga.data):
+                costi[riga.laboratorio_id] += riga.costo
+        costi = dict(costi)
     return calcola_indicatori(
         laboratori=righe.laboratori,
         sessioni=[s for s in righe.sessioni if dentro(s.data)],
         presenze=[p for p in righe.presenze if p.data is None or dentro(p.data)],
-        costi=dict(costi),
+        costi=costi,
         obiettivi=righe.obiettivi,
         dal=dal,
         al=al,
@@ -378,6 +458,186 @@ def indicatori(
     laboratori: QuerySet[Laboratorio] | None = None,
 ) -> Indicatori:
     """Indicators of an agreement's laboratories (or of `laboratori`, e.g. the
-    ones a cooperative sees) over [dal, al], in six queries."""
+    ones a cooperative sees) over [dal, al], in five queries, with no costs."""
     righe = leggi_attivita(accordo, dal=dal, al=al, laboratori=laboratori)
     return indicatori_da_righe(righe, dal=dal, al=al)
+
+
+# The pages' way: sums in the database
+
+
+def _minuti_del_giorno(campo: str):
+    return ExtractHour(campo) * 60 + ExtractMinute(campo)
+
+
+# A session's length in minutes, in SQL as laboratori.rules counts it.
+MINUTI_SESSIONE = _minuti_del_giorno("ora_fine") - _minuti_del_giorno("ora_inizio")
+# The type of a sum of hours (wider than one session's hours).
+ORE_SOMMATE = DecimalField(max_digits=12, decimal_places=2)
+
+
+def _ore(valore) -> Decimal:
+    # SQLite sums decimals as floats: back to the cent.
+    return _arrotonda(Decimal(str(valore))) if valore is not None else ZERO
+
+
+def misure_laboratori(laboratori: Sequence[Laboratorio]) -> dict[int, Misure]:
+    """Each laboratorio's indicators over all its activity, by id, with no
+    costs: the figures `indicatori()` gives for it, summed in the database
+    in two queries whatever the number of sessions and attendance rows."""
+    ids = [lab.pk for lab in laboratori]
+    sessioni = {pk: [0, ZERO, ZERO, ZERO] for pk in ids}  # number, hours, educators, volunteers
+    # Sessions grouped by their length: the hours are summed session by
+    # session, each rounded to the cent of an hour as durata_ore() does,
+    # and a laboratorio's sessions have few different lengths.
+    for riga in (
+        Sessione.objects.filter(laboratorio_id__in=ids)
+        .order_by()
+        .values("laboratorio_id", minuti=MINUTI_SESSIONE)
+        .annotate(
+            numero=Count("pk"),
+            educatori=Sum("ore_educatori", output_field=ORE_SOMMATE),
+            volontari=Sum("ore_volontari", output_field=ORE_SOMMATE),
+        )
+    ):
+        somme = sessioni[riga["laboratorio_id"]]
+        somme[0] += riga["numero"]
+        somme[1] += riga["numero"] * ore_di(int(riga["minuti"]))
+        somme[2] += _ore(riga["educatori"])
+        somme[3] += _ore(riga["volontari"])
+    # One row per participant of each laboratorio, with how many of its
+    # sessions they attended: a regular comes three times or more.
+    persone = defaultdict(list)
+    for riga in (
+        Presenza.objects.filter(sessione__laboratorio_id__in=ids)
+        .order_by()
+        .values(
+            "partecipante_id",
+            laboratorio_id=F("sessione__laboratorio_id"),
+            fascia_eta=F("partecipante__fascia_eta"),
+            genere=F("partecipante__genere"),
+            servizio_inviante=F("partecipante__servizio_inviante"),
+        )
+        .annotate(presenze=Count("pk"))
+    ):
+        persone[riga.pop("laboratorio_id")].append(Frequenza(**riga))
+    return {
+        lab.pk: _misure(
+            sessioni_svolte=sessioni[lab.pk][0],
+            sessioni_previste=lab.sessioni_previste,
+            ore=sessioni[lab.pk][1],
+            ore_educatori=sessioni[lab.pk][2],
+            ore_volontari=sessioni[lab.pk][3],
+            persone=persone[lab.pk],
+            costo=None,
+        )
+        for lab in laboratori
+    }
+
+
+def laboratori_elenco(utente) -> QuerySet[Laboratorio]:
+    """The laboratories the user sees, in the list's order."""
+    return (
+        laboratori_visibili(utente)
+        .select_related("accordo", "cooperativa")
+        .order_by("titolo", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class RigaElenco:
+    laboratorio: Laboratorio
+    sessioni_svolte: int
+    partecipanti: int  # different people who attended
+    ultima_sessione: date | None
+    modificabile: bool  # the user logs its sessions
+
+
+def _conteggio(righe: QuerySet, gruppo: str, conteggio) -> Coalesce:
+    """A count over `righe` (filtered on OuterRef("pk")) as a subquery of
+    each outer row, grouped by the column `gruppo` that points to it: 0 when
+    there are none."""
+    conteggi = righe.order_by().values(gruppo).annotate(numero=conteggio)
+    return Coalesce(Subquery(conteggi.values("numero")), 0)
+
+
+def righe_elenco(utente, laboratori: Sequence[Laboratorio]) -> list[RigaElenco]:
+    """The rows of one page of the list (of `laboratori_elenco`), in one
+    query. Each figure is a subquery of its laboratorio, which the database
+    answers from the indexes of that laboratorio's sessions and attendance:
+    summed for all the page's laboratories at once, PostgreSQL would rather
+    scan the whole attendance table, a cost that grows with every
+    agreement's data."""
+    della_riga = OuterRef("pk")
+    cifre = {
+        riga["pk"]: riga
+        for riga in Laboratorio.objects.filter(pk__in=[lab.pk for lab in laboratori])
+        .order_by()
+        .values("pk")
+        .annotate(
+            sessioni_svolte=_conteggio(
+                Sessione.objects.filter(laboratorio=della_riga), "laboratorio", Count("pk")
+            ),
+            partecipanti=_conteggio(
+                Presenza.objects.filter(sessione__laboratorio=della_riga),
+                "sessione__laboratorio",
+                Count("partecipante_id", distinct=True),
+            ),
+            ultima_sessione=Subquery(
+                Sessione.objects.filter(laboratorio=della_riga).order_by("-data").values("data")[:1]
+            ),
+        )
+    }
+    return [
+        RigaElenco(
+            laboratorio=laboratorio,
+            sessioni_svolte=cifre[laboratorio.pk]["sessioni_svolte"],
+            partecipanti=cifre[laboratorio.pk]["partecipanti"],
+            ultima_sessione=cifre[laboratorio.pk]["ultima_sessione"],
+            modificabile=registra_sessioni(utente, laboratorio),
+        )
+        for laboratorio in laboratori
+    ]
+
+
+@dataclass(frozen=True)
+class SchedaLaboratorio:
+    """What the page of one laboratorio shows besides its sessions."""
+
+    misure: Misure
+    obiettivi: list[Obiettivo]
+    partner: list[PartnerLaboratorio]
+    iscritti: list[Partecipante]
+
+
+def scheda_laboratorio(laboratorio: Laboratorio) -> SchedaLaboratorio:
+    return SchedaLaboratorio(
+        misure=misure_laboratori([laboratorio])[laboratorio.pk],
+        obiettivi=list(laboratorio.obiettivi.order_by("numero")),
+        partner=list(laboratorio.partner.select_related("ente").order_by("ente__nome")),
+        iscritti=list(laboratorio.iscritti.order_by("codice")),
+    )
+
+
+def sessioni_del_laboratorio(laboratorio: Laboratorio) -> QuerySet[Sessione]:
+    """Its sessions, newest first, each with its number of attendees (a
+    subquery, so that counting the sessions for the pages joins nothing)."""
+    presenti = _conteggio(Presenza.objects.filter(sessione=OuterRef("pk")), "sessione", Count("pk"))
+    return laboratorio.sessioni.annotate(numero_presenti=presenti).order_by("-data", "-ora_inizio")
+
+
+def valori_iniziali(laboratorio: Laboratorio, oggi: date) -> dict:
+    """A new session's form starts from today, and the times and team of the
+    last session: a laboratorio usually meets at the same hours with the
+    same educators."""
+    iniziali = {"data": oggi}
+    ultima = laboratorio.sessioni.order_by("-data", "-ora_inizio").first()
+    if ultima is not None:
+        iniziali.update(
+            ora_inizio=ultima.ora_inizio,
+            ora_fine=ultima.ora_fine,
+            educatori=ultima.educatori,
+            numero_educatori=ultima.numero_educatori,
+            ore_educatori=ultima.ore_educatori,
+        )
+    return iniziali

@@ -9,8 +9,8 @@ from django.db import IntegrityError, transaction
 from accordo.periodi import errore_periodo_chiuso
 from core import orologio
 from core.formati import data_it
-from core.models import Ruolo
 from laboratori import rules
+from laboratori.access import corregge_entro_termini, lavora_per_cooperativa, partecipanti_visibili
 from laboratori.models import Laboratorio, Partecipante, Presenza, Sessione, nuovo_codice
 
 Errori = dict[str, list[str]]
@@ -57,7 +57,7 @@ def errori_sessione(sessione: Sessione, presenti: Iterable[Partecipante], utente
     if chiuso:
         errori["__all__"].append(chiuso)
 
-    if utente is not None and utente.ruolo == Ruolo.COOPERATIVA and sessione.pk:
+    if utente is not None and corregge_entro_termini(utente) and sessione.pk:
         giorni = laboratorio.accordo.giorni_modifica_sessioni
         # Both the session as it was and as it would become must be recent:
         # a correction cannot move a session back into a settled past.
@@ -72,12 +72,10 @@ def errori_sessione(sessione: Sessione, presenti: Iterable[Partecipante], utente
                 f"Una sessione già registrata non si può spostare al {data_it(sessione.data)}: "
                 f"le cooperative correggono solo entro {giorni} giorni. Chiedere al Consorzio."
             )
-    if utente is not None and utente.ruolo == Ruolo.COOPERATIVA:
+    if utente is not None and lavora_per_cooperativa(utente):
         # A cooperative may not tick another cooperative's participants (those
         # enrolled only in other cooperatives' laboratories): attending would
         # enrol them here and show them to this cooperative.
-        from laboratori.access import partecipanti_visibili
-
         ids = [p.pk for p in presenti]
         propri = set(partecipanti_visibili(utente).filter(pk__in=ids).values_list("pk", flat=True))
         iscritti = set(
@@ -160,7 +158,7 @@ def sessione_elimina(*, sessione: Sessione, utente=None) -> None:
     chiuso = errore_periodo_chiuso(sessione.laboratorio.accordo_id, sessione.data)
     if chiuso:
         raise ValidationError(chiuso)
-    if utente is not None and utente.ruolo == Ruolo.COOPERATIVA:
+    if utente is not None and corregge_entro_termini(utente):
         giorni = sessione.laboratorio.accordo.giorni_modifica_sessioni
         if not rules.modificabile_da_cooperativa(sessione.data, oggi(), giorni):
             raise ValidationError(

@@ -13,7 +13,7 @@ never move afterwards.
 """
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from decimal import Decimal
 
@@ -23,7 +23,7 @@ from django.utils import timezone
 from accordo.models import Accordo, Ente, Obiettivo
 from budget import rules
 from budget.models import Prestazione, TipoPrestazione, Tranche
-from budget.selectors import somma_importi
+from budget.selectors import costi_laboratori, somma_importi
 from core.dati import a_json, da_json
 from core.formati import data_it, euro, numero
 from laboratori.models import Laboratorio, Partecipante, Presenza, Sessione
@@ -375,6 +375,8 @@ def riepilogo(accordo: Accordo, dal: date, al: date, *, con_prestazioni: bool = 
     )
 
     righe = leggi_attivita(accordo, al=al)
+    # The laboratories' costs: the report shows money, the laboratori app does not read it.
+    righe = replace(righe, costi=costi_laboratori([lab.id for lab in righe.laboratori], al=al))
     titoli = {lab.id: lab for lab in righe.laboratori}
     presenze = Counter(p.sessione_id for p in righe.presenze)
     sessioni = tuple(

@@ -267,11 +267,11 @@ def test_the_list_shows_each_laboratory_s_figures(
     risposta = entra(client, utente_consorzio).get(reverse("laboratori:elenco"))
     righe = {riga.laboratorio.titolo: riga for riga in risposta.context["righe"]}
     a = righe["Ciclofficina Civico 81"]
-    assert (a.misure.sessioni_svolte, a.misure.sessioni_previste) == (2, 20)
-    assert a.misure.partecipanti == 3
-    assert a.laboratorio.ultima_sessione == date(2025, 3, 17)
+    assert (a.sessioni_svolte, a.laboratorio.sessioni_previste) == (2, 20)
+    assert a.partecipanti == 3
+    assert a.ultima_sessione == date(2025, 3, 17)
     assert a.modificabile
-    assert righe["Doposcuola Zaist"].misure.sessioni_svolte == 0
+    assert righe["Doposcuola Zaist"].sessioni_svolte == 0
     pagina = html(risposta)
     assert "Laboratori" in pagina and "I miei laboratori" not in pagina
     assert "2 / 20" in pagina
@@ -378,6 +378,33 @@ def test_the_detail_needs_the_same_queries_for_few_or_many_sessions(
     with CaptureQueriesContext(connection) as dopo:
         client.get(url)
     assert len(dopo) == len(prima)
+
+
+@pytest.mark.parametrize("chi", ["utente_comune", "utente_consorzio"])
+def test_who_sees_money_follows_the_detail_to_the_laboratorio_s_prestazioni(
+    client, request, chi, laboratorio_a, laboratorio_b, tranche_2025, crea_prestazione
+):
+    crea_prestazione(tranche_2025, "1234.56", data=date(2025, 2, 3), laboratorio=laboratorio_a)
+    crea_prestazione(tranche_2025, "987.65", data=date(2025, 2, 3), laboratorio=laboratorio_b)
+    entra(client, request.getfixturevalue(chi))
+    pagina = html(client.get(reverse("laboratori:dettaglio", args=[laboratorio_a.pk])))
+    assert "€" not in pagina and "1.271,60" not in pagina  # 1.234,56 + 3%: not here
+    url = f"{reverse('budget:prestazioni')}?laboratorio={laboratorio_a.pk}"
+    assert f'href="{url}"' in pagina
+    prestazioni = html(client.get(url))
+    assert "1.271,60" in prestazioni  # but there, for the laboratorio's prestazione
+    assert "1.017,28" not in prestazioni  # 987,65 + 3%: laboratorio B's
+
+
+def test_a_cooperative_gets_no_link_to_the_prestazioni(
+    client, utente_coop_a, laboratorio_a, tranche_2025, crea_prestazione
+):
+    crea_prestazione(tranche_2025, "1234.56", data=date(2025, 2, 3), laboratorio=laboratorio_a)
+    pagina = html(
+        entra(client, utente_coop_a).get(reverse("laboratori:dettaglio", args=[laboratorio_a.pk]))
+    )
+    assert reverse("budget:prestazioni") not in pagina
+    assert "€" not in pagina and "1.271,60" not in pagina and "Costo" not in pagina
 
 
 def test_the_comune_reads_the_detail_with_codes_and_no_write_links(

@@ -1,143 +1,39 @@
-"""Participants are minors: nothing in the laboratori app identifies them, and
-a cooperative reaches only its own laboratories, sessions and participants.
+"""laboratori.access: a cooperative reaches only its own laboratories,
+sessions and participants; the Consorzio every laboratory of its agreements;
+the Comune reads them and changes nothing.
 
-The access helpers of laboratori.access are what every page, form and admin
-starts from; here they are checked role by role (the pages are tested in
-test_pagine.py).
+The access helpers are what every page, form and admin starts from; here
+they are checked role by role (the pages are tested in test_views.py).
 """
 
 from datetime import date, time
 from decimal import Decimal
 
 import pytest
-from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
-from django.db import models
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from stdnum import luhn
 
 from accordo.models import Accordo, Ente, TipoEnte
 from laboratori import services
 from laboratori.access import (
+    corregge_entro_termini,
+    gestisce_laboratori,
     laboratori_modificabili,
     laboratori_visibili,
+    laboratorio_modificabile,
+    laboratorio_visibile,
+    lavora_per_cooperativa,
+    nei_termini,
     partecipanti_visibili,
-    puo_gestire_laboratori,
+    registra_sessioni,
+    sessione_modificabile,
     sessioni_modificabili,
     sessioni_visibili,
 )
 from laboratori.models import Laboratorio, Partecipante, Sessione, TipoLaboratorio
 from tests.conftest import crea_utente
-
-# Parts of a field name that would mean a person's identity is stored
-# (anywhere in the name: "cognome_ragazzo", "datanascita" ...).
-IDENTIFICATIVI = (
-    "nome",
-    "name",
-    "fiscale",
-    "nascita",
-    "birth",
-    "indirizzo",
-    "address",
-    "residenza",
-    "domicilio",
-    "telefono",
-    "cellulare",
-    "phone",
-    "mail",
-    "foto",
-    "documento",
-    "genitore",
-    "tutore",
-)
-# Short words matched only as a whole part of the name ("pec", not "specifico").
-IDENTIFICATIVI_BREVI = {"cf", "pec", "tel", "cell", "classe"}
-
-
-def sospetto(nome: str) -> bool:
-    nome = nome.lower()
-    return any(parola in nome for parola in IDENTIFICATIVI) or bool(
-        set(nome.split("_")) & IDENTIFICATIVI_BREVI
-    )
-
-
-@pytest.mark.parametrize(
-    "nome",
-    [
-        "nome",
-        "cognome",
-        "codice_fiscale",
-        "data_nascita",
-        "luogo_di_nascita",
-        "indirizzo",
-        "telefono",
-        "email",
-        "pec",
-        "cf",
-        "nome_genitore",
-        "first_name",
-    ],
-)
-def test_the_check_recognises_identity_fields(nome):
-    assert sospetto(nome)
-
-
-@pytest.mark.parametrize(
-    "nome", ["codice", "fascia_eta", "genere", "specifico", "servizio_inviante"]
-)
-def test_the_check_lets_categories_through(nome):
-    assert not sospetto(nome)
-
-
-CAMPI_TECNICI = {"history_user", "history_change_reason"}  # django-simple-history
-
-
-def modelli_laboratori():
-    return list(apps.get_app_config("laboratori").get_models())
-
-
-def test_the_app_has_the_expected_models():
-    nomi = {m.__name__ for m in modelli_laboratori()}
-    assert {"Laboratorio", "Sessione", "Partecipante", "Presenza", "PartnerLaboratorio"} <= nomi
-    assert "HistoricalPresenza" in nomi  # history models are checked too
-
-
-@pytest.mark.parametrize("modello", modelli_laboratori(), ids=lambda m: m.__name__)
-def test_no_field_name_suggests_a_personal_identity(modello):
-    sospetti = [
-        campo.name
-        for campo in modello._meta.get_fields()
-        if campo.name not in CAMPI_TECNICI and sospetto(campo.name)
-    ]
-    assert sospetti == [], f"{modello.__name__}: {sospetti}"
-
-
-def test_partecipante_has_no_free_text():
-    for campo in Partecipante._meta.get_fields():
-        assert not isinstance(campo, models.TextField), campo.name
-        if isinstance(campo, models.CharField) and campo.name != "codice":
-            assert campo.choices, f"{campo.name} è testo libero"
-    testuali = {
-        campo.name
-        for campo in Partecipante._meta.get_fields()
-        if isinstance(campo, models.CharField)
-    }
-    assert testuali == {"codice", "fascia_eta", "genere", "livello_scolastico", "servizio_inviante"}
-
-
-def test_partecipante_stores_no_date_but_its_registration():
-    date_ = [
-        campo.name
-        for campo in Partecipante._meta.get_fields()
-        if isinstance(campo, models.DateField)
-    ]
-    assert date_ == ["creato_il"]
-
-
-def test_the_participant_code_is_generated_not_typed():
-    campo = Partecipante._meta.get_field("codice")
-    assert not campo.editable
-    assert campo.max_length <= 12
-
 
 # Access helpers
 
@@ -247,7 +143,7 @@ def test_cooperative_a_reaches_only_its_own_objects(mondo, utente_coop_a):
     assert insieme(sessioni_visibili(utente_coop_a)) == {m.sessione_a}
     assert insieme(sessioni_modificabili(utente_coop_a)) == {m.sessione_a}
     assert insieme(partecipanti_visibili(utente_coop_a)) == {m.solo_a, m.entrambi}
-    assert not puo_gestire_laboratori(utente_coop_a)
+    assert not gestisce_laboratori(utente_coop_a)
 
 
 def test_cooperative_b_can_neither_read_nor_change_cooperative_a_s_objects(mondo, utente_coop_b):
@@ -276,7 +172,7 @@ def test_the_consortium_reaches_every_laboratory_of_its_agreement(mondo, utente_
         m.entrambi,
         m.solo_b,
     }
-    assert puo_gestire_laboratori(utente_consorzio)
+    assert gestisce_laboratori(utente_consorzio)
 
 
 def test_the_comune_reads_all_the_agreement_s_laboratories_and_changes_none(mondo, utente_comune):
@@ -286,7 +182,7 @@ def test_the_comune_reads_all_the_agreement_s_laboratories_and_changes_none(mond
     assert insieme(partecipanti_visibili(utente_comune)) == {m.solo_a, m.entrambi, m.solo_b}
     assert not laboratori_modificabili(utente_comune).exists()
     assert not sessioni_modificabili(utente_comune).exists()
-    assert not puo_gestire_laboratori(utente_comune)
+    assert not gestisce_laboratori(utente_comune)
 
 
 @pytest.mark.parametrize(
@@ -319,7 +215,7 @@ def test_anonymous_sees_nothing(mondo):
     assert not sessioni_visibili(anonimo).exists()
     assert not sessioni_modificabili(anonimo).exists()
     assert not partecipanti_visibili(anonimo).exists()
-    assert not puo_gestire_laboratori(anonimo)
+    assert not gestisce_laboratori(anonimo)
 
 
 def test_a_deactivated_cooperative_user_sees_nothing(mondo, utente_coop_a):
@@ -341,3 +237,94 @@ def test_the_administrator_reaches_everything(mondo, superutente):
     m = mondo
     assert insieme(laboratori_visibili(superutente)) == {m.lab_a, m.lab_b, m.lab_altro}
     assert insieme(laboratori_modificabili(superutente)) == {m.lab_a, m.lab_b, m.lab_altro}
+
+
+# The predicates and the lookups
+
+UTENTI = [
+    "utente_coop_a",
+    "utente_coop_b",
+    "utente_consorzio",
+    "utente_comune",
+    "superutente",
+    "utente_consorzio_altro",
+    "utente_comune_altro",
+    "utente_coop_altra",
+]
+
+
+def utente_di(request, mondo, chi):
+    return (
+        getattr(mondo, chi) if chi.endswith(("_altro", "_altra")) else request.getfixturevalue(chi)
+    )
+
+
+@pytest.mark.parametrize("chi", UTENTI)
+def test_registra_sessioni_answers_as_the_queryset_of_changeable_laboratories(request, mondo, chi):
+    utente = utente_di(request, mondo, chi)
+    for lab in (mondo.lab_a, mondo.lab_b, mondo.lab_altro):
+        lab = Laboratorio.objects.select_related("accordo").get(pk=lab.pk)
+        atteso = laboratori_modificabili(utente).filter(pk=lab.pk).exists()
+        assert registra_sessioni(utente, lab) == atteso, (chi, lab.titolo)
+
+
+def test_who_logs_sessions_for_which_laboratorio(
+    mondo, utente_coop_a, utente_consorzio, utente_comune, superutente
+):
+    m = mondo
+    assert registra_sessioni(utente_coop_a, m.lab_a)
+    assert not registra_sessioni(utente_coop_a, m.lab_b)
+    assert registra_sessioni(utente_consorzio, m.lab_a) and registra_sessioni(
+        utente_consorzio, m.lab_b
+    )
+    assert not registra_sessioni(utente_consorzio, m.lab_altro)  # another consortium's
+    assert not registra_sessioni(utente_comune, m.lab_a)
+    assert registra_sessioni(superutente, m.lab_altro)
+    assert not registra_sessioni(AnonymousUser(), m.lab_a)
+    utente_coop_a.is_active = False
+    assert not registra_sessioni(utente_coop_a, m.lab_a)
+
+
+def test_only_cooperatives_work_for_one_cooperative_and_within_the_days(
+    utente_coop_a, utente_consorzio, utente_comune, superutente
+):
+    assert lavora_per_cooperativa(utente_coop_a) and corregge_entro_termini(utente_coop_a)
+    for utente in (utente_consorzio, utente_comune, superutente, AnonymousUser()):
+        assert not lavora_per_cooperativa(utente)
+        assert not corregge_entro_termini(utente)
+    assert gestisce_laboratori(superutente)
+
+
+def test_a_session_is_within_the_days_for_a_cooperative_only(
+    mondo, utente_coop_a, utente_consorzio
+):
+    # The session of 15/10/2024; the agreement gives cooperatives 7 days.
+    sessione = Sessione.objects.select_related("laboratorio__accordo").get(pk=mondo.sessione_a.pk)
+    assert sessione.laboratorio.accordo.giorni_modifica_sessioni == 7
+    assert nei_termini(utente_coop_a, sessione, date(2024, 10, 22))
+    assert not nei_termini(utente_coop_a, sessione, date(2024, 10, 23))
+    assert nei_termini(utente_consorzio, sessione, date(2026, 1, 1))
+
+
+def test_the_lookups_answer_404_to_who_does_not_see_and_403_to_who_only_reads(
+    mondo, utente_coop_a, utente_coop_b, utente_comune, utente_consorzio
+):
+    m = mondo
+    assert laboratorio_visibile(utente_coop_a, m.lab_a.pk) == m.lab_a
+    assert laboratorio_modificabile(utente_coop_a, m.lab_a.pk) == m.lab_a
+    assert sessione_modificabile(utente_consorzio, m.sessione_b.pk) == m.sessione_b
+    for lookup, pk in (
+        (laboratorio_visibile, m.lab_a.pk),
+        (laboratorio_modificabile, m.lab_a.pk),
+        (sessione_modificabile, m.sessione_a.pk),
+        (laboratorio_visibile, 999_999),
+    ):
+        with pytest.raises(Http404):
+            lookup(utente_coop_b, pk)
+    with pytest.raises(Http404):
+        laboratorio_visibile(utente_consorzio, m.lab_altro.pk)
+    assert laboratorio_visibile(utente_comune, m.lab_a.pk) == m.lab_a
+    with pytest.raises(PermissionDenied):
+        laboratorio_modificabile(utente_comune, m.lab_a.pk)
+    with pytest.raises(PermissionDenied):
+        sessione_modificabile(utente_comune, m.sessione_a.pk)
