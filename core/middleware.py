@@ -18,3 +18,10 @@ class LinguaScelta(LocaleMiddleware):
             lingua = settings.LANGUAGE_CODE
         translation.activate(lingua)
         request.LANGUAGE_CODE = translation.get_language()
+
+    def process_response(self, request, response):
+        response = super().process_response(request, response)
+        # The page is rendered: back to Italian, so that whatever else this
+        # thread runs (a test's next step, a task) speaks the default.
+        translation.deactivate()
+        return response

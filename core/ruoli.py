@@ -31,9 +31,17 @@ def ha_ruolo(utente, ruolo: str) -> bool:
     return attivo(utente) and (utente.is_superuser or utente.ruolo == ruolo)
 
 
+# The groups' names: fixed words, never translated, so the group of a role
+# is found whatever language the user (or the thread) speaks.
+NOMI_GRUPPI = {
+    Ruolo.COMUNE: "Comune",
+    Ruolo.CONSORZIO: "Consorzio",
+    Ruolo.COOPERATIVA: "Cooperativa",
+}
+
 GRUPPI: dict[str, dict[str, tuple[str, ...]]] = {
     # The Comune sets up the agreement and its money rules and reads the rest.
-    Ruolo.COMUNE.label: {
+    NOMI_GRUPPI[Ruolo.COMUNE]: {
         "accordo.ente": ("view", "add", "change"),
         "accordo.accordo": ("view", "add", "change"),
         "accordo.obiettivo": ("view", "add", "change", "delete"),
@@ -47,7 +55,7 @@ GRUPPI: dict[str, dict[str, tuple[str, ...]]] = {
     },
     # The Consorzio activates prestazioni with suppliers and runs the
     # laboratories; participants are registered from the session page.
-    Ruolo.CONSORZIO.label: {
+    NOMI_GRUPPI[Ruolo.CONSORZIO]: {
         "accordo.ente": ("view", "add", "change"),
         "accordo.accordo": ("view",),
         "accordo.obiettivo": ("view",),
@@ -59,7 +67,7 @@ GRUPPI: dict[str, dict[str, tuple[str, ...]]] = {
         "laboratori.partecipante": ("view", "change"),
     },
     # Cooperatives work on their laboratories' pages, not in the admin.
-    Ruolo.COOPERATIVA.label: {},
+    NOMI_GRUPPI[Ruolo.COOPERATIVA]: {},
 }
 
 
@@ -95,4 +103,4 @@ def sincronizza_gruppi(**kwargs) -> None:
 def gruppo_per_ruolo(ruolo: str) -> Group | None:
     if ruolo not in (Ruolo.COMUNE, Ruolo.CONSORZIO, Ruolo.COOPERATIVA):
         return None
-    return Group.objects.get(name=Ruolo(ruolo).label)
+    return Group.objects.get(name=NOMI_GRUPPI[ruolo])

@@ -49,9 +49,6 @@ ECCEZIONI = {
     ("core/management/commands/genera_dati_scala.py", "accordo"): (
         "the scale data command moves to bench/ (benchmark branch)"
     ),
-    ("laboratori/selectors.py", "budget"): (
-        "the laboratories' cost figures leave laboratori (laboratori branch)"
-    ),
 }
 
 
